@@ -1,0 +1,107 @@
+"""Target-independent scheduling of a Kernel into passes over the reduction, plus the CPU plan.
+
+Imports autofuse.ir and sympy only. `schedule_passes` says, for every pass over the reduction
+axes, which outer nodes run before it, which inner nodes run inside it (ancestors recomputed) and
+which reductions it accumulates. Target planners (CPU here, AscendC in ascendc_plan.py) build on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from .ir import Axis, Kernel, Node, Reduce, Store, store_key
+
+
+class PlanError(Exception):
+    """The kernel has a shape this planner does not handle (the glue falls back)."""
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One walk over the reduction axes (or, with no reduction axes, the single pointwise body).
+    `before`: outer nodes evaluated once per outer point before the walk; `inside`: inner nodes
+    evaluated per reduction point, in order (ancestors from earlier passes recomputed);
+    `reductions`: Reduce nodes accumulated during the walk."""
+    index: int
+    before: tuple[Node, ...]
+    inside: tuple[Node, ...]
+    reductions: tuple[Reduce, ...]
+
+
+def schedule_passes(kernel: Kernel) -> tuple[Pass, ...]:
+    """Split the kernel into passes; the last pass may have an empty walk (only outer nodes)."""
+    keyed = [(store_key(i, n), n) for i, n in enumerate(kernel.nodes)]
+    inner, passes = kernel.inner, kernel.passes
+    count = max(passes.values(), default=0) + 1
+    result = []
+    for p in range(count):
+        before = tuple(n for k, n in keyed
+                       if passes[k] == p and k not in inner and not isinstance(n, Reduce))
+        reductions = tuple(n for k, n in keyed if isinstance(n, Reduce) and passes[k] == p + 1)
+        roots = {k for k, n in keyed if k in inner and passes[k] == p}
+        roots |= {r.value for r in reductions if r.value in inner}
+        needed = _ancestors(kernel, roots, inner)
+        inside = tuple(n for k, n in keyed if k in needed)
+        result.append(Pass(p, before, inside, reductions))
+    return tuple(result)
+
+
+def _ancestors(kernel: Kernel, roots: set[str], inner: frozenset[str]) -> set[str]:
+    """Inner nodes reachable backwards from `roots` (outer operands are already available)."""
+    keyed = {store_key(i, n): n for i, n in enumerate(kernel.nodes)}
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        key = stack.pop()
+        if key in seen or key not in inner:
+            continue
+        seen.add(key)
+        stack.extend(keyed[key].operands)
+    return seen
+
+
+def numel(axes: tuple[Axis, ...]) -> sympy.Expr:
+    return sympy.Mul(*[a.size for a in axes]) if axes else sympy.Integer(1)
+
+
+# ------------------------------------------------------------------------------------ CPU plan
+@dataclass(frozen=True)
+class CpuCaps:
+    """What the C++ target declares."""
+    grain: int = 32768            # elements of work per call below which OpenMP is not used
+
+
+@dataclass(frozen=True)
+class CpuPlan:
+    """Outer axes flattened into one parallel loop; for pointwise kernels the last axis stays the
+    innermost (vectorised) loop; `passes` from schedule_passes."""
+    outer: tuple[Axis, ...]
+    vector_axis: Axis | None
+    passes: tuple[Pass, ...]
+    work: sympy.Expr               # elements touched per call, for the OpenMP `if` clause
+    grain: int
+
+
+def plan_cpu(kernel: Kernel, caps: CpuCaps = CpuCaps()) -> CpuPlan:
+    """Plan a kernel for the reference C++ target."""
+    passes = schedule_passes(kernel)
+    if kernel.reduce_axes or not kernel.axes:
+        outer, vector_axis = kernel.axes, None
+    else:
+        outer, vector_axis = kernel.axes[:-1], kernel.axes[-1]
+    work = numel(kernel.axes) * numel(kernel.reduce_axes)
+    return CpuPlan(outer, vector_axis, passes, work, caps.grain)
+
+
+def check_kernel(kernel: Kernel) -> None:
+    """Structural checks every planner relies on; raises PlanError."""
+    defined: set[str] = set()
+    for node in kernel.nodes:
+        for operand in node.operands:
+            if operand not in defined:
+                raise PlanError(f"{kernel.name}: {node.name} uses {operand} before it is defined")
+        if not isinstance(node, Store):
+            defined.add(node.name)
+    if not kernel.stores():
+        raise PlanError(f"{kernel.name}: kernel stores nothing")

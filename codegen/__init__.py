@@ -1,0 +1,1 @@
+"""Renderers: autofuse IR + plan -> kernel source, one module per target. Never imports torch."""
