@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .ir import Axis, Kernel, Node, Reduce, Store, store_key
+from .ir import Axis, Kernel, Node, Reduce, Store, affine, store_key
 
 
 class PlanError(Exception):
@@ -70,14 +70,18 @@ def numel(axes: tuple[Axis, ...]) -> sympy.Expr:
 class CpuCaps:
     """What the C++ target declares."""
     grain: int = 32768            # elements of work per call below which OpenMP is not used
+    lanes: int = 512              # block width of the lane mode used for outer reductions
 
 
 @dataclass(frozen=True)
 class CpuPlan:
-    """Outer axes flattened into one parallel loop; for pointwise kernels the last axis stays the
-    innermost (vectorised) loop; `passes` from schedule_passes."""
+    """Outer axes flattened into one parallel loop. `vector_axis`, when set, is split into blocks
+    and kept innermost: for pointwise kernels (lanes == 0) it is the vectorised loop; for outer
+    reductions (lanes > 0) each block holds per-lane accumulators and the reduction walks outside
+    the lane loop. `passes` from schedule_passes."""
     outer: tuple[Axis, ...]
     vector_axis: Axis | None
+    lanes: int
     passes: tuple[Pass, ...]
     work: sympy.Expr               # elements touched per call, for the OpenMP `if` clause
     grain: int
@@ -86,12 +90,29 @@ class CpuPlan:
 def plan_cpu(kernel: Kernel, caps: CpuCaps = CpuCaps()) -> CpuPlan:
     """Plan a kernel for the reference C++ target."""
     passes = schedule_passes(kernel)
-    if kernel.reduce_axes or not kernel.axes:
+    lanes = 0
+    if not kernel.axes:
         outer, vector_axis = kernel.axes, None
-    else:
+    elif not kernel.reduce_axes:
         outer, vector_axis = kernel.axes[:-1], kernel.axes[-1]
+    elif is_outer_reduction(kernel):
+        outer, vector_axis, lanes = kernel.axes[:-1], kernel.axes[-1], caps.lanes
+    else:
+        outer, vector_axis = kernel.axes, None
     work = numel(kernel.axes) * numel(kernel.reduce_axes)
-    return CpuPlan(outer, vector_axis, passes, work, caps.grain)
+    return CpuPlan(outer, vector_axis, lanes, passes, work, caps.grain)
+
+
+def is_outer_reduction(kernel: Kernel) -> bool:
+    """True when no inner load is contiguous along the last reduction axis but some is along the
+    last outer axis (hc_post's sum over streams): reduce whole rows of lanes at a time."""
+    inner_loads = [n for n in kernel.loads() if n.name in kernel.inner]
+    last_r, last_x = kernel.reduce_axes[-1].symbol, kernel.axes[-1].symbol
+    symbols = kernel.axis_symbols + kernel.reduce_symbols
+    forms = [affine(n.index, symbols) for n in inner_loads]
+    if any(f is None or f.stride(last_r) == 1 for f in forms):
+        return False
+    return any(f.stride(last_x) == 1 for f in forms)
 
 
 def check_kernel(kernel: Kernel) -> None:

@@ -108,10 +108,11 @@ def legend(primary: str | None, copy_gbps: float | None) -> str:
         f"Medians in microseconds. Speed columns compare ours-{primary}.",
         "speedup ours/eager = eager us / ours us (>1: ours faster); "
         "ratio ours/stock = ours us / inductor us (<1: ours faster).",
-        "kernels: ours = counter inductor_npu_ext/kernels_<target>, stock = Inductor's "
-        "generated_kernel_count delta. compile: first call in fresh caches / in a fresh process "
-        "with those caches kept.",
-        "* = ours did not serve every kernel (counter 0 or fallbacks > 0); FAIL = outside "
+        "kernels: ours = counter inductor_npu_ext/kernels_<target>, stock = kernels bound to "
+        "async_compile.* in Inductor's generated code. compile: first call in fresh caches / in "
+        "a fresh process with those caches kept.",
+        "* = ours did not serve every kernel (counter 0, fallbacks > 0 or stock kernels left in "
+        "the code); FAIL = outside "
         "tolerance vs eager; ERR = the case could not run (see note / JSON 'error').",
         "emulation columns run AscendC through a CPU emulation: a correctness figure, not a "
         f"speed figure. Host copy bandwidth (copy_, read+write): {copy}; GB/s shown for "

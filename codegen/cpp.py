@@ -105,16 +105,21 @@ REDUCE_UPDATE = {ReduceOp.SUM: "{acc} += {v};", ReduceOp.PROD: "{acc} *= {v};",
                  ReduceOp.ANY: "{acc} = {acc} || {v};",
                  ReduceOp.MAX: "{acc} = npu_ext::nan_max({acc}, {v});",
                  ReduceOp.MIN: "{acc} = npu_ext::nan_min({acc}, {v});",
-                 ReduceOp.ARGMAX: "npu_ext::arg_update<true>({acc}, {acc}_i, {v}, {idx});",
-                 ReduceOp.ARGMIN: "npu_ext::arg_update<false>({acc}, {acc}_i, {v}, {idx});"}
+                 ReduceOp.ARGMAX: "npu_ext::arg_update<true>({acc}, {acc_i}, {v}, {idx});",
+                 ReduceOp.ARGMIN: "npu_ext::arg_update<false>({acc}, {acc_i}, {v}, {idx});"}
 
 
 @dataclass
 class _Ctx:
-    """Explicit rendering context: the kernel, its index printer and the accumulator names."""
+    """Explicit rendering context: the kernel, its index printer, accumulator names, and the outer
+    values held per lane (lane mode: `name[l]`) rather than as scalars."""
     kernel: Kernel
     index: IndexPrinter
     acc: dict[str, str] = field(default_factory=dict)
+    lane_values: set[str] = field(default_factory=set)
+
+    def ref(self, name: str) -> str:
+        return f"{name}[l]" if name in self.lane_values else name
 
 
 def render_value(node: Node, ctx: _Ctx) -> str:
@@ -127,17 +132,18 @@ def render_value(node: Node, ctx: _Ctx) -> str:
                  DType.F16: f"npu_ext::f16_to_f32({raw})"}.get(buf.dtype, raw)
         if node.mask:
             other = _literal(node.other, node.dtype)
-            return f"({node.mask} ? {VALUE_TYPE[node.dtype]}({value}) : {other})"
+            return f"({ctx.ref(node.mask)} ? {VALUE_TYPE[node.dtype]}({value}) : {other})"
         return value
     if isinstance(node, Constant):
         return _literal(node.value, node.dtype)
     if isinstance(node, IndexValue):
         return f"static_cast<{VALUE_TYPE[node.dtype]}>({ctx.index(node.expr)})"
     if isinstance(node, Cast):
-        return _cast(node.value, k.by_name[node.value].dtype, node.dtype)
+        return _cast(ctx.ref(node.value), k.by_name[node.value].dtype, node.dtype)
     if isinstance(node, Compute):
         arg_dtype = k.by_name[node.args[-1]].dtype.compute
-        return apply_rule(CPP_OPS, TARGET, node.op, list(node.args), arg_dtype, node.name)
+        args = [ctx.ref(a) for a in node.args]
+        return apply_rule(CPP_OPS, TARGET, node.op, args, arg_dtype, node.name)
     raise UnsupportedOp(TARGET, type(node).__name__, node=node.name)
 
 
@@ -161,50 +167,107 @@ def _cast(value: str, src: DType, dst: DType) -> str:
 
 def _store(node: Store, ctx: _Ctx) -> str:
     dtype = ctx.kernel.buffer_map[node.buffer].dtype
-    value = {DType.BF16: f"npu_ext::f32_to_bf16({node.value})",
-             DType.F16: f"npu_ext::f32_to_f16({node.value})"}.get(
-        dtype, f"static_cast<{MEMORY_TYPE[dtype]}>({node.value})")
+    source = ctx.kernel.by_name[node.value]
+    if isinstance(source, Cast) and source.dtype == dtype and dtype.is_low_precision:
+        source = ctx.kernel.by_name[source.value]     # the store rounds once; rounding twice is the same
+    value = ctx.ref(source.name)
+    value = {DType.BF16: f"npu_ext::f32_to_bf16({value})",
+             DType.F16: f"npu_ext::f32_to_f16({value})"}.get(
+        dtype, f"static_cast<{MEMORY_TYPE[dtype]}>({value})")
     return f"{node.buffer}[{ctx.index(node.index)}] = {value};"
 
 
-def render_nodes(nodes, ctx: _Ctx) -> list[str]:
-    """Straight-line statements for nodes (no reductions)."""
+def render_nodes(nodes, ctx: _Ctx, lane: bool = False) -> list[str]:
+    """Straight-line statements; with `lane`, values are written into per-lane arrays."""
     lines = []
     for node in nodes:
         if isinstance(node, Store):
             lines.append(_store(node, ctx))
+        elif lane:
+            lines.append(f"{node.name}[l] = {render_value(node, ctx)};")
         else:
             lines.append(f"const {VALUE_TYPE[node.dtype]} {node.name} = {render_value(node, ctx)};")
     return lines
 
 
-def render_pass(p: Pass, ctx: _Ctx) -> list[str]:
-    """One pass: outer nodes, then (if needed) the walk over the reduction axes."""
-    lines = render_nodes(p.before, ctx)
-    if not (p.inside or p.reductions):
-        return lines
+def _acc_type(red: Reduce, ctx: _Ctx) -> str:
+    if red.op in (ReduceOp.ARGMAX, ReduceOp.ARGMIN):
+        return VALUE_TYPE[ctx.kernel.by_name[red.value].dtype.compute]
+    return VALUE_TYPE[red.dtype.compute]
+
+
+def _acc_init(red: Reduce, t: str) -> str:
+    if red.op is ReduceOp.ARGMAX:
+        return f"npu_ext::lowest<{t}>()"
+    if red.op is ReduceOp.ARGMIN:
+        return f"npu_ext::highest<{t}>()"
+    return REDUCE_INIT[red.op].format(t=t)
+
+
+def _walk_body(p: Pass, ctx: _Ctx, lane: bool) -> list[str]:
+    """Inner nodes plus the accumulator updates of one reduction point."""
     raxes = ctx.kernel.reduce_axes
-    for red in p.reductions:
-        acc = ctx.acc[red.name] = f"acc_{red.name}"
-        t = VALUE_TYPE[red.dtype.compute if red.op not in (ReduceOp.ARGMAX, ReduceOp.ARGMIN)
-                       else ctx.kernel.by_name[red.value].dtype.compute]
-        if red.op in (ReduceOp.ARGMAX, ReduceOp.ARGMIN):
-            init = "npu_ext::lowest<{t}>()" if red.op is ReduceOp.ARGMAX else "npu_ext::highest<{t}>()"
-            lines += [f"{t} {acc} = {init.format(t=t)};", f"int64_t {acc}_i = -1;"]
-        else:
-            lines.append(f"{t} {acc} = {REDUCE_INIT[red.op].format(t=t)};")
-    simd = all(r.op in (ReduceOp.SUM, ReduceOp.PROD) for r in p.reductions)
-    ops = {ReduceOp.SUM: "+", ReduceOp.PROD: "*"}
-    clause = " ".join(f"reduction({ops[r.op]}:{ctx.acc[r.name]})" for r in p.reductions)
     body = render_nodes(p.inside, ctx)
     flat = " + ".join(f"{ctx.index(a.symbol)} * {ctx.index(_stride(raxes, i))}"
                       for i, a in enumerate(raxes))
+    suffix = "[l]" if lane else ""
     for red in p.reductions:
-        body.append(REDUCE_UPDATE[red.op].format(acc=ctx.acc[red.name], v=red.value, idx=f"({flat})"))
-    lines += _loops(raxes, body, ctx, f"#pragma omp simd {clause}".rstrip() if simd else None)
+        acc = ctx.acc[red.name]
+        body.append(REDUCE_UPDATE[red.op].format(acc=acc + suffix, acc_i=f"{acc}_i{suffix}",
+                                                 v=ctx.ref(red.value), idx=f"({flat})"))
+    return body
+
+
+def render_pass(p: Pass, ctx: _Ctx) -> list[str]:
+    """Row mode: outer nodes as scalars, then the walk over the reduction axes."""
+    lines = render_nodes(p.before, ctx)
+    if not (p.inside or p.reductions):
+        return lines
+    for red in p.reductions:
+        acc = ctx.acc[red.name] = f"acc_{red.name}"
+        t = _acc_type(red, ctx)
+        lines.append(f"{t} {acc} = {_acc_init(red, t)};")
+        if red.op in (ReduceOp.ARGMAX, ReduceOp.ARGMIN):
+            lines.append(f"int64_t {acc}_i = -1;")
+    simd = all(r.op in (ReduceOp.SUM, ReduceOp.PROD) for r in p.reductions)
+    ops = {ReduceOp.SUM: "+", ReduceOp.PROD: "*"}
+    clause = " ".join(f"reduction({ops[r.op]}:{ctx.acc[r.name]})" for r in p.reductions)
+    body = _walk_body(p, ctx, lane=False)
+    lines += _loops(ctx.kernel.reduce_axes, body, ctx, f"#pragma omp simd {clause}".rstrip() if simd else None)
     for red in p.reductions:
         index = "_i" if red.op in (ReduceOp.ARGMAX, ReduceOp.ARGMIN) else ""
         lines.append(f"const {VALUE_TYPE[red.dtype]} {red.name} = {ctx.acc[red.name]}{index};")
+    return lines
+
+
+def render_lane_pass(p: Pass, ctx: _Ctx, lane_axis, lanes: int) -> list[str]:
+    """Lane mode (outer reductions): the contiguous outer axis is split into `lanes` wide blocks;
+    outer values and accumulators are per-lane arrays, the lane loop is innermost (vectorised)."""
+    set_lane = f"const int64_t {lane_axis.symbol} = lane_lo + l;"
+    lines = [f"{VALUE_TYPE[n.dtype]} {n.name}[{lanes}];" for n in p.before if not isinstance(n, Store)]
+    ctx.lane_values.update(n.name for n in p.before if not isinstance(n, Store))
+    if p.before:
+        lines += ["for (int64_t l = 0; l < n_lane; ++l) {", "    " + set_lane]
+        lines += ["    " + line for line in render_nodes(p.before, ctx, lane=True)] + ["}"]
+    if not (p.inside or p.reductions):
+        return lines
+    init = []
+    for red in p.reductions:
+        acc = ctx.acc[red.name] = f"acc_{red.name}"
+        t = _acc_type(red, ctx)
+        lines.append(f"{t} {acc}[{lanes}];")
+        init.append(f"{acc}[l] = {_acc_init(red, t)};")
+        if red.op in (ReduceOp.ARGMAX, ReduceOp.ARGMIN):
+            lines.append(f"int64_t {acc}_i[{lanes}];")
+            init.append(f"{acc}_i[l] = -1;")
+    lines += ["for (int64_t l = 0; l < n_lane; ++l) {"] + ["    " + i for i in init] + ["}"]
+    walk = ["#pragma omp simd", "for (int64_t l = 0; l < n_lane; ++l) {", "    " + set_lane]
+    walk += ["    " + line for line in _walk_body(p, ctx, lane=True)] + ["}"]
+    lines += _loops(ctx.kernel.reduce_axes, walk, ctx, None)
+    for red in p.reductions:
+        index = "_i" if red.op in (ReduceOp.ARGMAX, ReduceOp.ARGMIN) else ""
+        lines.append(f"const auto* {red.name} = {ctx.acc[red.name]}{index};")
+        ctx.lane_values.add(red.name)
     return lines
 
 
@@ -222,35 +285,43 @@ def _loops(axes, body: list[str], ctx: _Ctx, pragma: str | None) -> list[str]:
     return lines
 
 
+def _decompose(outer, ctx: _Ctx, flat: str) -> list[str]:
+    """Recover each outer axis index from the flattened row index."""
+    lines = []
+    for i, a in enumerate(outer):
+        value = f"{flat} / {ctx.index(_stride(outer, i))}" if i + 1 < len(outer) else flat
+        lines.append(f"const int64_t {a.symbol} = " + (f"({value}) % {ctx.index(a.size)};" if i else f"{value};"))
+    return lines
+
+
 def render_body(kernel: Kernel, plan: CpuPlan, ctx: _Ctx) -> list[str]:
-    """The whole function body: parallel loop over outer rows (or blocks of the vector axis)."""
-    inner: list[str] = []
-    for p in plan.passes:
-        inner += render_pass(p, ctx)
-    outer = plan.outer
-    size_lines = [f"const int64_t n_outer = {ctx.index(sympy.Mul(*[a.size for a in outer]))};"]
-    decompose = [f"const int64_t {a.symbol} = (xo / {ctx.index(_stride(outer, i))}) % "
-                 f"{ctx.index(a.size)};" for i, a in enumerate(outer)]
-    vec = plan.vector_axis
-    if vec is not None:
-        block = 4096
-        size_lines.append(f"const int64_t n_block = ({ctx.index(vec.size)} + {block - 1}) / {block};")
-        loop = [f"for (int64_t xb = 0; xb < n_outer * n_block; ++xb) {{",
-                "    const int64_t xo = xb / n_block;",
-                f"    const int64_t v_lo = (xb % n_block) * {block};",
-                f"    const int64_t v_hi = std::min<int64_t>(v_lo + {block}, {ctx.index(vec.size)});"]
-        loop += ["    " + d for d in decompose]
-        loop += ["    #pragma omp simd", f"    for (int64_t {vec.symbol} = v_lo; {vec.symbol} < v_hi; ++{vec.symbol}) {{"]
-        loop += ["        " + line for line in inner] + ["    }", "}"]
-    else:
-        loop = ["for (int64_t xo = 0; xo < n_outer; ++xo) {"]
-        loop += ["    " + d for d in decompose] + ["    " + line for line in inner] + ["}"]
+    """The function body: a parallel loop over rows, or over (rows x blocks of the split axis)."""
+    outer, split = plan.outer, plan.vector_axis
+    lines = [f"const int64_t n_outer = {ctx.index(sympy.Mul(*[a.size for a in outer]))};"]
     parallel = f"#pragma omp parallel for schedule(static) if(({ctx.index(plan.work)}) >= {plan.grain})"
-    return size_lines + [parallel] + loop
+    if split is None:
+        inner = [line for p in plan.passes for line in render_pass(p, ctx)]
+        loop = ["for (int64_t xo = 0; xo < n_outer; ++xo) {"]
+        loop += ["    " + d for d in _decompose(outer, ctx, "xo")] + ["    " + line for line in inner] + ["}"]
+        return lines + [parallel] + loop
+    block = plan.lanes or 4096
+    size = ctx.index(split.size)
+    lines.append(f"const int64_t n_block = ({size} + {block - 1}) / {block};")
+    head = ["for (int64_t xb = 0; xb < n_outer * n_block; ++xb) {",
+            "    const int64_t xo = xb / n_block;",
+            f"    const int64_t lane_lo = (xb % n_block) * {block};",
+            f"    const int64_t n_lane = std::min<int64_t>({block}, {size} - lane_lo);"]
+    head += ["    " + d for d in _decompose(outer, ctx, "xo")]
+    if plan.lanes:
+        inner = [line for p in plan.passes for line in render_lane_pass(p, ctx, split, block)]
+    else:
+        inner = ["#pragma omp simd", f"for (int64_t {split.symbol} = lane_lo; {split.symbol} < lane_lo + n_lane; ++{split.symbol}) {{"]
+        inner += ["    " + line for p in plan.passes for line in render_pass(p, ctx)] + ["}"]
+    return lines + [parallel] + head + ["    " + line for line in inner] + ["}"]
 
 
 def render_kernel(kernel: Kernel, plan: CpuPlan, entry: str = "kernel") -> KernelSource:
-    """Render the C++ translation unit (kernel + CPython binding) for one kernel."""
+    """Render the C++ translation unit (the kernel; the build adds the binding) for one kernel."""
     names = {s: s.name for s in (*kernel.axis_symbols, *kernel.reduce_symbols, *kernel.sizes)}
     ctx = _Ctx(kernel, IndexPrinter(names))
     body = render_body(kernel, plan, ctx)

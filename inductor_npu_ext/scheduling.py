@@ -147,7 +147,7 @@ def _reason(error: Exception) -> str:
 
 
 def _loader_expr(target: str, source) -> str:
-    return (f"npu_ext_load_kernel({target!r}, r'''\n{source.text}''', "
+    return (f"npu_ext_load_kernel({target!r}, r'''{source.text}''', "
             f"{tuple(source.arg_types)!r}, {source.entry!r})")
 
 
