@@ -44,9 +44,15 @@ def format_us(row: dict | None) -> str:
     return text + ("*" if row.get("served") is False else "")
 
 
-def _ratio(numerator: dict | None, denominator: dict | None) -> str:
+def ratio_value(numerator: dict | None, denominator: dict | None) -> float | None:
+    """numerator us / denominator us, None when either row has no time."""
     usable = all(r and not r.get("error") and r.get("median_us") for r in (numerator, denominator))
-    return f"{numerator['median_us'] / denominator['median_us']:.2f}" if usable else "-"
+    return numerator["median_us"] / denominator["median_us"] if usable else None
+
+
+def _ratio(numerator: dict | None, denominator: dict | None) -> str:
+    value = ratio_value(numerator, denominator)
+    return "-" if value is None else f"{value:.3g}"
 
 
 def _kernels(ours: dict | None, stock: dict | None) -> str:
@@ -142,7 +148,8 @@ def plot_speedups(rows: list[dict], path: str) -> str:
     axes.axhline(1.0, color="black", linewidth=0.8)
     axes.set_xticks([i + 0.4 - width / 2 for i in range(len(names))], names, rotation=60,
                     ha="right", fontsize=7)
-    axes.set_ylabel("speedup over eager (x)")
+    axes.set_yscale("log")
+    axes.set_ylabel("speedup over eager (x, log scale)")
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=120)
@@ -154,5 +161,5 @@ def _rows_of(cases: dict, label: str) -> list[dict]:
 
 
 def _speedup(by_label: dict[str, dict], label: str) -> float:
-    value = _ratio(by_label.get("eager"), by_label.get(label))
-    return 0.0 if value == "-" else float(value)
+    value = ratio_value(by_label.get("eager"), by_label.get(label))
+    return float("nan") if value is None else value  # nan: no bar

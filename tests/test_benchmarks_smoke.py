@@ -47,5 +47,6 @@ def test_run_main_one_tiny_case(tmp_path, capsys):
             assert row["ok"] and row["error"] is None, row
     stock = next(row for row in rows if row["mode"] == "inductor")
     assert stock["target"] == "off" and stock["kernels"] >= 1
+    assert stock["compile_cold_s"] > 0 and stock["fxgraph_cache_hit_warm"] >= 1  # caches kept
     assert code == (0 if all(row["ok"] or row["error"] for row in rows) else 1)
     assert "| fragment | T | dtype | dynamic |" in capsys.readouterr().out

@@ -119,10 +119,10 @@ class TPipe;
 
 }  // namespace AscendC
 
-#pragma GCC visibility push(hidden)
 namespace ascendc_sim {
 
 // Handle fields shared by LocalTensor<T> of every T (kept in the tensor, validated on use).
+// Default visibility: it is a field of the user-visible LocalTensor.
 struct UbHandle {
   int buf = -1;          // index into BlockContext::bufs, -1 = not obtained from a TPipe
   uint32_t gen = 0;      // BufDesc::gen when obtained
@@ -130,6 +130,11 @@ struct UbHandle {
   uint32_t offset = 0;   // UB byte offset of element 0
   uint32_t size = 0;     // elements (GetSize)
 };
+
+}  // namespace ascendc_sim
+
+#pragma GCC visibility push(hidden)
+namespace ascendc_sim {
 
 // Spec 9.5: a tensor must come from the live TPipe, not be freed, and not sit in a queue.
 inline const BufDesc& CheckHandle(BlockContext& ctx, const char* api, const char* operand, const UbHandle& h) {
