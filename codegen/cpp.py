@@ -40,7 +40,7 @@ CPP_OPS: OpTable = {
     Op.SUB: "({a} - {b})",
     Op.MUL: "({a} * {b})",
     Op.TRUEDIV: "({a} / {b})",
-    Op.FLOORDIV: _float_or_int("std::floor({a} / {b})", "npu_ext::floordiv({a}, {b})"),
+    Op.FLOORDIV: "npu_ext::floordiv({a}, {b})",
     Op.TRUNCDIV: _float_or_int("std::trunc({a} / {b})", "({a} / {b})"),
     Op.FMOD: _float_or_int("std::fmod({a}, {b})", "({a} % {b})"),
     Op.REMAINDER: "npu_ext::remainder({a}, {b})",
@@ -231,7 +231,7 @@ def render_pass(p: Pass, ctx: _Ctx) -> list[str]:
             lines.append(f"int64_t {acc}_i = -1;")
     simd = all(r.op in (ReduceOp.SUM, ReduceOp.PROD) for r in p.reductions)
     ops = {ReduceOp.SUM: "+", ReduceOp.PROD: "*"}
-    clause = " ".join(f"reduction({ops[r.op]}:{ctx.acc[r.name]})" for r in p.reductions)
+    clause = " ".join(f"reduction({ops[r.op]}:{ctx.acc[r.name]})" for r in p.reductions) if simd else ""
     body = _walk_body(p, ctx, lane=False)
     lines += _loops(ctx.kernel.reduce_axes, body, ctx, f"#pragma omp simd {clause}".rstrip() if simd else None)
     for red in p.reductions:

@@ -45,14 +45,16 @@ def _float_only(form: str, op: Op):
     return rule
 
 
-# Core `tl.*` where Triton has it (those also run under TRITON_INTERPRET=1); libdevice otherwise.
-# The _helpers are @triton.jit functions in the template prelude.
+# Core `tl.*` builtins where Triton has them, libdevice otherwise; the _helpers are @triton.jit
+# functions of the template prelude. No @triton.jit function of triton.language (tl.sum,
+# tl.sigmoid, tl.zeros, ...) is used: those only run under the interpreter when TRITON_INTERPRET=1
+# was set before triton was imported, while ours are decorated when the module is loaded.
 TRITON_OPS: OpTable = {
     Op.ADD: "({a} + {b})",
     Op.SUB: "({a} - {b})",
     Op.MUL: "({a} * {b})",
     Op.TRUEDIV: "({a} / {b})",
-    Op.FLOORDIV: _float_or_int("tl.floor({a} / {b})", "_floordiv({a}, {b})"),
+    Op.FLOORDIV: _float_or_int("_floordiv_float({a}, {b})", "_floordiv({a}, {b})"),
     Op.TRUNCDIV: _float_or_int("_trunc({a} / {b})", "({a} // {b})"),  # integer // truncates, like C
     Op.FMOD: "({a} % {b})",                  # Triton's % is C fmod for floats and integers
     Op.REMAINDER: "_remainder({a}, {b})",
@@ -73,7 +75,7 @@ TRITON_OPS: OpTable = {
     Op.SQRT: "tl.sqrt_rn({x})",             # tl.sqrt is the approximate one
     Op.RSQRT: "tl.rsqrt({x})",
     Op.RECIPROCAL: "(1 / {x})",
-    Op.SIGMOID: "tl.sigmoid({x})",
+    Op.SIGMOID: "(1 / (1 + tl.exp(-{x})))",
     Op.TANH: "libdevice.tanh({x})",
     Op.ERF: "tl.erf({x})",
     Op.SIN: "tl.sin({x})",
@@ -115,10 +117,10 @@ TRITON_OPS: OpTable = {
 REDUCE_UPDATE = {ReduceOp.SUM: "{acc} + {v}", ReduceOp.PROD: "{acc} * {v}",
                  ReduceOp.MAX: "_max_nan({acc}, {v})", ReduceOp.MIN: "_min_nan({acc}, {v})",
                  ReduceOp.ANY: "{acc} | {v}"}
-REDUCE_FOLD = {ReduceOp.SUM: "tl.sum({acc}, 1)", ReduceOp.PROD: "tl.reduce({acc}, 1, _prod)",
+REDUCE_FOLD = {ReduceOp.SUM: "tl.reduce({acc}, 1, _add)", ReduceOp.PROD: "tl.reduce({acc}, 1, _prod)",
                ReduceOp.MAX: "tl.reduce({acc}, 1, _max_nan)",
                ReduceOp.MIN: "tl.reduce({acc}, 1, _min_nan)",
-               ReduceOp.ANY: "(tl.max({acc}.to(tl.int32), 1) != 0)"}
+               ReduceOp.ANY: "(tl.reduce({acc}.to(tl.int32), 1, _max_nan) != 0)"}
 
 
 # ------------------------------------------------------------------------------------------ plan
@@ -237,11 +239,12 @@ def literal(value, dtype: DType) -> str:
 
 
 def _pointer(buffer: str, index: sympy.Expr, dims: frozenset, ctx: _Ctx) -> str:
-    """`buffer + offset`, the offset broadcast to `dims` when the index varies along fewer."""
+    """`buffer + offset`, the offset broadcast to `dims` when the index varies along fewer (the
+    index printer parenthesises every compound expression)."""
     offset = ctx.index(index)
     if ctx.index_dims(index) != dims:
-        offset = f"{offset} + tl.zeros({ctx.shape(dims)}, {ctx.plan.index_dtype})"
-    return f"{buffer} + ({offset})"
+        offset = f"{offset} + tl.full({ctx.shape(dims)}, 0, {ctx.plan.index_dtype})"
+    return f"{buffer} + {offset}"
 
 
 def render_load(node: Load, ctx: _Ctx) -> str:
@@ -255,12 +258,18 @@ def render_load(node: Load, ctx: _Ctx) -> str:
     return text
 
 
+def narrow(value: str, dtype: DType) -> str:
+    """Convert a register value to the memory type of `dtype` (bf16 through a prelude helper, see
+    the template)."""
+    return f"_to_bf16({value})" if dtype is DType.BF16 else f"{value}.to({MEMORY_TYPE[dtype]})"
+
+
 def render_store(node: Store, ctx: _Ctx) -> str:
     dtype = ctx.kernel.buffer_map[node.buffer].dtype
     dims = ctx.index_dims(node.index) | ctx.dims[node.value]
     value = node.value
     if VALUE_TYPE[ctx.kernel.by_name[node.value].dtype] != MEMORY_TYPE[dtype]:
-        value = f"{value}.to({MEMORY_TYPE[dtype]})"
+        value = narrow(value, dtype)
     mask = ctx.mask(dims)
     return f"tl.store({_pointer(node.buffer, node.index, dims, ctx)}, {value}" + \
         (f", mask={mask})" if mask else ")")
@@ -270,7 +279,7 @@ def render_cast(value: str, src: DType, dst: DType) -> str:
     if dst is DType.BOOL:
         return f"({value} != 0)"
     if dst.is_low_precision:     # a rounding point; the value stays in fp32
-        return f"{value}.to({MEMORY_TYPE[dst]}).to(tl.float32)"
+        return f"{narrow(value, dst)}.to(tl.float32)"
     if VALUE_TYPE[src] == VALUE_TYPE[dst]:
         return value
     return f"{value}.to({VALUE_TYPE[dst]})"
@@ -351,9 +360,12 @@ def decompose(axes, flat: str, ctx: _Ctx) -> list[str]:
     lines = []
     for i, axis in enumerate(axes):
         stride = numel(axes[i + 1:])
-        quotient = flat if stride == 1 else f"({flat} // {ctx.index(stride)})"
-        expr = quotient if i == 0 else f"{quotient} % {ctx.index(axis.size)}"
-        lines.append(f"{axis.symbol} = {expr}")
+        quotient = flat if stride == 1 else f"{flat} // {ctx.index(stride)}"
+        if i == 0:
+            lines.append(f"{axis.symbol} = {quotient}")
+        else:
+            quotient = quotient if stride == 1 else f"({quotient})"
+            lines.append(f"{axis.symbol} = {quotient} % {ctx.index(axis.size)}")
     return lines
 
 
@@ -397,7 +409,7 @@ def render_looped(ctx: _Ctx) -> list[str]:
         lines += [f"{accs[r.name]} = tl.full([XBLOCK, RBLOCK], {_reduce_init(r)}, {_accumulator_type(r)})"
                   for r in p.reductions]
         ctx.loads.append({})
-        body = _r_index("roffset + ", ctx) + render_nodes(p.inside, ctx)
+        body = _r_index("roffset + ", ctx) + render_nodes(_used_inside(p), ctx)
         ctx.loads.pop()
         for r in p.reductions:
             update = REDUCE_UPDATE[r.op].format(acc=accs[r.name], v=_reduced_value(r, ctx))
@@ -405,6 +417,18 @@ def render_looped(ctx: _Ctx) -> list[str]:
         lines += ["for roffset in range(0, rnumel, RBLOCK):"] + ["    " + b for b in body]
         lines += [f"{r.name} = {_fold(r, accs[r.name])}" for r in p.reductions]
     return lines
+
+
+def _used_inside(p: Pass) -> list[Node]:
+    """The inner nodes this walk needs: its stores, its reductions' values and their ancestors
+    (schedule_passes also lists inner values only a later walk uses; that walk recomputes them)."""
+    needed = {r.value for r in p.reductions}
+    used = []
+    for node in reversed(p.inside):
+        if isinstance(node, Store) or node.name in needed:
+            used.append(node)
+            needed.update(node.operands)
+    return used[::-1]
 
 
 RENDER_VARIANT = {"pointwise": render_pointwise, "persistent": render_persistent,

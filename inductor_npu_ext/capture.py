@@ -26,7 +26,8 @@ DTYPES = {torch.float64: DType.F64, torch.float32: DType.F32, torch.float16: DTy
 
 # Inductor op name -> autofuse Op (one line per op; missing names are unsupported)
 OPS = {
-    "add": Op.ADD, "sub": Op.SUB, "mul": Op.MUL, "truediv": Op.TRUEDIV, "div": Op.TRUEDIV,
+    "add": Op.ADD, "sub": Op.SUB, "div_rn": Op.TRUEDIV, "and_": Op.LOGICAL_AND,
+    "or_": Op.LOGICAL_OR, "xor": Op.LOGICAL_XOR, "mul": Op.MUL, "truediv": Op.TRUEDIV, "div": Op.TRUEDIV,
     "int_truediv": Op.TRUEDIV, "floordiv": Op.FLOORDIV, "truncdiv": Op.TRUNCDIV, "mod": Op.FMOD,
     "fmod": Op.FMOD, "remainder": Op.REMAINDER, "pow": Op.POW, "maximum": Op.MAXIMUM,
     "minimum": Op.MINIMUM, "atan2": Op.ATAN2, "copysign": Op.COPYSIGN, "neg": Op.NEG,

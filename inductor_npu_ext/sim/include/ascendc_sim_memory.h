@@ -93,10 +93,10 @@ inline int CarveBuffer(BlockContext& ctx, const char* api, uint32_t len, BufKind
   if (static_cast<int>(ctx.bufs.size()) >= kMaxBuffers)
     Fail(api, Cat("more than ", kMaxBuffers, " buffers requested from TPipe (spec 2.4 QBUF_MAX_LEN)"));
   if (ctx.ubUsed + rounded > ctx.ubLimit)
-    Fail(api, Cat("UB overflow: ", ctx.ubUsed, " bytes already allocated + ", rounded,
-                  " (len ", len, " rounded up to 32 B) = ", ctx.ubUsed + rounded, " bytes > limit ",
-                  ctx.ubLimit, " (", ctx.ubLimit / 1024.0, " KiB; UB is 192 KiB and 184..192 KiB is "
-                  "reserved for Select's scratch, spec 2.4)"));
+    Fail(api, Cat("UB overflow: ", ctx.ubUsed, " bytes already allocated + ", rounded, " (len ", len,
+                  " rounded up to 32 B) = ", ctx.ubUsed + rounded, " bytes > limit ", ctx.ubLimit,
+                  " bytes (UB is 196608 B; the default limit 188416 B = 184 KiB keeps Select's scratch at "
+                  "184..192 KiB free, spec 2.4; see ascendc_sim_set_ub_limit)"));
   BufDesc d;
   d.start = ctx.ubUsed;
   d.len = static_cast<uint32_t>(rounded);

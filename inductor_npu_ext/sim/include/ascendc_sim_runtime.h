@@ -8,8 +8,9 @@
 //   * default ("record" mode): the launch stops, the message is kept per host thread and read with
 //     ascendc_sim_last_error() (NULL when none); later launches on that thread are skipped until
 //     ascendc_sim_clear_error() -- safe for ctypes, where an escaping C++ exception would abort.
-//   * "throw" mode (ascendc_sim_set_throw(1) / SetThrowOnError(true)): the launcher rethrows, for
-//     C++ hosts and pybind-style bindings that turn std::runtime_error into RuntimeError.
+//   * "throw" mode (ascendc_sim_set_throw(1), SetThrowOnError(true) or -DASCENDC_SIM_THROW_DEFAULT=1):
+//     the launcher rethrows, for C++ hosts and pybind-style bindings that turn std::runtime_error
+//     into RuntimeError.
 #ifndef ASCENDC_SIM_RUNTIME_H
 #define ASCENDC_SIM_RUNTIME_H
 
@@ -30,6 +31,11 @@
 // 196608 (the full 192 KiB, the CPU-debug limit) with ascendc_sim_set_ub_limit or -D.
 #ifndef ASCENDC_SIM_UB_LIMIT_DEFAULT
 #define ASCENDC_SIM_UB_LIMIT_DEFAULT 188416u
+#endif
+
+// 1: launches rethrow ascendc_sim::Error from the start (same as calling ascendc_sim_set_throw(1)).
+#ifndef ASCENDC_SIM_THROW_DEFAULT
+#define ASCENDC_SIM_THROW_DEFAULT 0
 #endif
 
 namespace ascendc_sim {
@@ -58,7 +64,7 @@ constexpr int kMaxBlockDim = 65535;            // spec 1.2
 
 // ---------------------------------------------------------------- settings (whole process)
 inline std::atomic<uint32_t> g_ubLimit{ASCENDC_SIM_UB_LIMIT_DEFAULT};
-inline std::atomic<bool> g_throwErrors{false};
+inline std::atomic<bool> g_throwErrors{ASCENDC_SIM_THROW_DEFAULT != 0};
 inline std::atomic<bool> g_syncCheck{true};
 
 // ---------------------------------------------------------------- messages
@@ -329,13 +335,19 @@ inline std::string StripParens(const char* raw) {
 
 const char* const* HardEventNames();  // defined in ascendc_sim_memory.h
 
+// One BlockContext (UB arena + tables, ~0.5 MB) per host thread, reused by every launch.
+inline std::unique_ptr<BlockContext>& ContextStorage() {
+  static thread_local std::unique_ptr<BlockContext> storage;
+  return storage;
+}
+
 // Runs body() once per block index 0..blockDim-1, in order, each with a fresh poisoned UB and
 // fresh TPipe/queue/flag state. See the file comment for how errors leave this function.
 template <class Body>
 void RunBlocks(const char* rawName, int64_t blockDim, Body&& body) {
   if (t_hasError && !g_throwErrors.load()) return;  // sticky until ascendc_sim_clear_error()
   const std::string name = StripParens(rawName);
-  static thread_local std::unique_ptr<BlockContext> storage;
+  std::unique_ptr<BlockContext>& storage = ContextStorage();
   try {
     if (t_ctx != nullptr)
       throw Error(Cat("ascendc-sim: kernel '", name, "': launched from inside kernel '",

@@ -1,5 +1,7 @@
-// ascendc_sim_types.h -- half (IEEE binary16) and bfloat16_t value types plus the rounding helpers
-// behind them and behind Cast, for the ascendc-sim CPU emulation. Included by kernel_operator.h.
+// ascendc_sim_types.h -- builtins of the AscendC device dialect (qualifiers, GM_ADDR, pipe_t,
+// event_t, KernelMetaType), the half (IEEE binary16) and bfloat16_t value types, and the rounding
+// helpers behind them and behind Cast, for the ascendc-sim CPU emulation. Included by
+// kernel_operator.h (first).
 //
 // Numerics (reference/ascendc_api.md 4.2, 4.3, 9.7):
 //   * float -> half and float -> bfloat16_t round to nearest even; overflow gives +-inf (the A2/A3
@@ -19,6 +21,55 @@
 #include <limits>
 #include <type_traits>
 
+#define ASCENDC_SIM 1
+#ifndef __NPU_ARCH__
+#define __NPU_ARCH__ 2201  // Atlas A2/A3 (spec 7.2)
+#endif
+
+// ---------------------------------------------------------------- qualifiers (spec 1.1)
+#ifndef __global__
+#define __global__
+#endif
+#ifndef __aicore__
+#define __aicore__
+#endif
+#ifndef __gm__
+#define __gm__
+#endif
+#ifndef __vector__
+#define __vector__
+#endif
+#ifndef __ubuf__
+#define __ubuf__
+#endif
+#ifndef GM_ADDR
+#define GM_ADDR __gm__ uint8_t*
+#endif
+
+#define KERNEL_TASK_TYPE_DEFAULT(type) ((void)(type))
+#define KERNEL_TASK_TYPE(key, type) ((void)(key), (void)(type))
+#define ASCEND_IS_AIV true
+#define ASCEND_IS_AIC false
+
+// ---------------------------------------------------------------- global builtin enums (spec 1.2, 5.1)
+enum KernelMetaType : uint8_t {
+  KERNEL_TYPE_AIV_ONLY,
+  KERNEL_TYPE_AIC_ONLY,
+  KERNEL_TYPE_MIX_AIV_1_0,
+  KERNEL_TYPE_MIX_AIC_1_0,
+  KERNEL_TYPE_MIX_AIC_1_1,
+  KERNEL_TYPE_MIX_AIC_1_2,
+  KERNEL_TYPE_AICORE,
+  KERNEL_TYPE_VECTORCORE,
+  KERNEL_TYPE_MIX_AICORE,
+  KERNEL_TYPE_MIX_VECTOR_CORE,
+};
+
+enum pipe_t : uint8_t { PIPE_S = 0, PIPE_V, PIPE_M, PIPE_MTE1, PIPE_MTE2, PIPE_MTE3, PIPE_ALL, PIPE_FIX };
+
+enum event_t : uint8_t { EVENT_ID0 = 0, EVENT_ID1, EVENT_ID2, EVENT_ID3, EVENT_ID4, EVENT_ID5, EVENT_ID6, EVENT_ID7 };
+
+// ---------------------------------------------------------------- rounding helpers
 #pragma GCC visibility push(hidden)
 namespace ascendc_sim {
 

@@ -222,8 +222,8 @@ __aicore__ inline void CastBody(GM_ADDR x, GM_ADDR y, uint32_t n, int32_t mode) 
   TQue<TPosition::VECOUT, 1> outQ;
   GlobalTensor<S> xGm;
   GlobalTensor<D> yGm;
-  xGm.SetGlobalBuffer((__gm__ S*)x, n);
-  yGm.SetGlobalBuffer((__gm__ D*)y, n);
+  xGm.SetGlobalBuffer((__gm__ S*)x + GetBlockIdx() * n, n);
+  yGm.SetGlobalBuffer((__gm__ D*)y + GetBlockIdx() * n, n);
   pipe.InitBuffer(inQ, 1, n * sizeof(S));
   pipe.InitBuffer(outQ, 1, n * sizeof(D));
   LocalTensor<S> s = inQ.AllocTensor<S>();
@@ -254,6 +254,202 @@ extern "C" __global__ __aicore__ void cast_kernel(GM_ADDR x, GM_ADDR y, uint32_t
 extern "C" void launch_cast(uint32_t blockDim, void* stream, uint8_t* x, uint8_t* y, uint32_t n, int32_t kind,
                             int32_t mode) {
   cast_kernel<<<blockDim, nullptr, stream>>>(x, y, n, kind, mode);
+}
+
+// ------------------------------------------------------------------ DataCopyPad layouts
+struct PadArgs {
+  uint32_t blockCount, blockLen, srcStride, dstStride;  // DataCopyExtParams of the GM->UB copy
+  uint32_t isPad, leftPadding, rightPadding;
+  float paddingValue;
+  uint32_t dumpElems;  // UB floats dumped to `dump` (a multiple of 8)
+  uint32_t roundTrip;  // 1: also copy the blocks back UB->GM into `out` with the mirrored strides
+};
+
+// Fills UB with -7, runs DataCopyPad GM->UB, dumps the UB buffer, optionally copies back UB->GM.
+extern "C" __global__ __aicore__ void pad_layout(GM_ADDR src, GM_ADDR dump, GM_ADDR out, PadArgs a) {
+  TPipe pipe;
+  TQue<TPosition::VECIN, 1> q;
+  GlobalTensor<float> srcGm, dumpGm, outGm;
+  srcGm.SetGlobalBuffer((__gm__ float*)src);
+  dumpGm.SetGlobalBuffer((__gm__ float*)dump, a.dumpElems);
+  outGm.SetGlobalBuffer((__gm__ float*)out);
+  pipe.InitBuffer(q, 1, a.dumpElems * sizeof(float));
+  LocalTensor<float> t = q.AllocTensor<float>();
+  Duplicate(t, -7.0f, a.dumpElems);
+  SetFlag<HardEvent::V_MTE2>(EVENT_ID0);
+  WaitFlag<HardEvent::V_MTE2>(EVENT_ID0);
+  DataCopyPad(t, srcGm, {static_cast<uint16_t>(a.blockCount), a.blockLen, a.srcStride, a.dstStride, 0},
+              {a.isPad != 0, static_cast<uint8_t>(a.leftPadding), static_cast<uint8_t>(a.rightPadding), a.paddingValue});
+  q.EnQue(t);
+  t = q.DeQue<float>();
+  DataCopy(dumpGm, t, a.dumpElems);
+  if (a.roundTrip != 0) {
+    DataCopyPad(outGm, t, {static_cast<uint16_t>(a.blockCount), a.blockLen, a.dstStride, a.srcStride, 0});
+  }
+  q.FreeTensor(t);
+}
+
+extern "C" void launch_pad_layout(uint32_t blockDim, void* stream, uint8_t* src, uint8_t* dump, uint8_t* out,
+                                  PadArgs a) {
+  pad_layout<<<blockDim, nullptr, stream>>>(src, dump, out, a);
+}
+
+// ------------------------------------------------------------------ one vector API per launch
+// op: 0 Add 1 Sub 2 Mul 3 Div 4 Max 5 Min 6 Adds 7 Muls 8 Maxs 9 Mins 10 Abs 11 Exp 12 Ln 13 Sqrt
+//     14 Rsqrt 15 Reciprocal 16 Relu 17 Axpy(out = b + a*s) 18 Compare(LT)+Select(a, b)
+//     19 CompareScalar(GT s)+Select(a, s) 20 ReduceMax(index) 21 ReduceMin(index) 22 Duplicate(s)
+template <typename T>
+__aicore__ inline void VecOpBody(GM_ADDR a, GM_ADDR b, GM_ADDR out, uint32_t n, int32_t op, float scalar) {
+  TPipe pipe;
+  TQue<TPosition::VECIN, 1> inA, inB;
+  TQue<TPosition::VECOUT, 1> outQ;
+  TBuf<TPosition::VECCALC> maskBuf, tmpBuf;
+  GlobalTensor<T> aGm, bGm, outGm;
+  aGm.SetGlobalBuffer((__gm__ T*)a, n);
+  bGm.SetGlobalBuffer((__gm__ T*)b, n);
+  outGm.SetGlobalBuffer((__gm__ T*)out, n);
+  pipe.InitBuffer(inA, 1, n * sizeof(T));
+  pipe.InitBuffer(inB, 1, n * sizeof(T));
+  pipe.InitBuffer(outQ, 1, n * sizeof(T));
+  pipe.InitBuffer(maskBuf, n / 8 < 32 ? 32 : n / 8);
+  pipe.InitBuffer(tmpBuf, 256);
+  LocalTensor<T> x = inA.AllocTensor<T>();
+  LocalTensor<T> y = inB.AllocTensor<T>();
+  DataCopy(x, aGm, n);
+  DataCopy(y, bGm, n);
+  inA.EnQue(x);
+  inB.EnQue(y);
+  x = inA.DeQue<T>();
+  y = inB.DeQue<T>();
+  LocalTensor<T> z = outQ.AllocTensor<T>();
+  const T s = static_cast<T>(scalar);
+  const int32_t count = static_cast<int32_t>(n);
+  LocalTensor<uint8_t> mask = maskBuf.Get<uint8_t>();
+  switch (op) {
+    case 0: Add(z, x, y, count); break;
+    case 1: Sub(z, x, y, count); break;
+    case 2: Mul(z, x, y, count); break;
+    case 3: Div(z, x, y, count); break;
+    case 4: Max(z, x, y, count); break;
+    case 5: Min(z, x, y, count); break;
+    case 6: Adds(z, x, s, count); break;
+    case 7: Muls(z, x, s, count); break;
+    case 8: Maxs(z, x, s, count); break;
+    case 9: Mins(z, x, s, count); break;
+    case 10: Abs(z, x, count); break;
+    case 11: Exp(z, x, count); break;
+    case 12: Ln(z, x, count); break;
+    case 13: Sqrt(z, x, count); break;
+    case 14: Rsqrt(z, x, count); break;
+    case 15: Reciprocal(z, x, count); break;
+    case 16: Relu(z, x, count); break;
+    case 17: DataCopy(z, y, n); Axpy(z, x, s, count); break;
+    case 18: Compare(mask, x, y, CMPMODE::LT, n); Select(z, mask, x, y, SELMODE::VSEL_TENSOR_TENSOR_MODE, n); break;
+    case 19: CompareScalar(mask, x, s, CMPMODE::GT, n); Select(z, mask, x, s, SELMODE::VSEL_TENSOR_SCALAR_MODE, n); break;
+    case 20: ReduceMax(z, x, tmpBuf.Get<T>(), count, true); break;
+    case 21: ReduceMin(z, x, tmpBuf.Get<T>(), count, true); break;
+    default: Duplicate(z, s, count); break;
+  }
+  outQ.EnQue(z);
+  inA.FreeTensor(x);
+  inB.FreeTensor(y);
+  z = outQ.DeQue<T>();
+  DataCopy(outGm, z, n);
+  outQ.FreeTensor(z);
+}
+
+extern "C" __global__ __aicore__ void vec_op_f32(GM_ADDR a, GM_ADDR b, GM_ADDR out, uint32_t n, int32_t op, float s) {
+  VecOpBody<float>(a, b, out, n, op, s);
+}
+extern "C" __global__ __aicore__ void vec_op_f16(GM_ADDR a, GM_ADDR b, GM_ADDR out, uint32_t n, int32_t op, float s) {
+  VecOpBody<half>(a, b, out, n, op, s);
+}
+extern "C" void launch_vec_op_f32(uint32_t blockDim, void* stream, uint8_t* a, uint8_t* b, uint8_t* out, uint32_t n,
+                                  int32_t op, float s) {
+  vec_op_f32<<<blockDim, nullptr, stream>>>(a, b, out, n, op, s);
+}
+extern "C" void launch_vec_op_f16(uint32_t blockDim, void* stream, uint8_t* a, uint8_t* b, uint8_t* out, uint32_t n,
+                                  int32_t op, float s) {
+  vec_op_f16<<<blockDim, nullptr, stream>>>(a, b, out, n, op, s);
+}
+
+// Integer APIs: op 0 And 1 Or 2 Not 3 Add 4 Mul 5 Max (int16_t); 6 Add 7 Mul 8 Relu 9 Adds (int32_t)
+extern "C" __global__ __aicore__ void int_ops(GM_ADDR a, GM_ADDR b, GM_ADDR out, uint32_t bytes, int32_t op) {
+  TPipe pipe;
+  TBuf<TPosition::VECCALC> buf;
+  pipe.InitBuffer(buf, 3 * bytes);
+  GlobalTensor<uint8_t> aGm, bGm, outGm;
+  aGm.SetGlobalBuffer((__gm__ uint8_t*)a, bytes);
+  bGm.SetGlobalBuffer((__gm__ uint8_t*)b, bytes);
+  outGm.SetGlobalBuffer((__gm__ uint8_t*)out, bytes);
+  LocalTensor<uint8_t> raw = buf.Get<uint8_t>();
+  DataCopy(raw, aGm, bytes);
+  DataCopy(raw[bytes], bGm, bytes);
+  PipeBarrier<PIPE_ALL>();
+  LocalTensor<int16_t> a16 = raw.ReinterpretCast<int16_t>(), b16 = a16[bytes / 2], z16 = a16[bytes];
+  LocalTensor<int32_t> a32 = raw.ReinterpretCast<int32_t>(), b32 = a32[bytes / 4], z32 = a32[bytes / 2];
+  const int32_t n16 = static_cast<int32_t>(bytes / 2), n32 = static_cast<int32_t>(bytes / 4);
+  switch (op) {
+    case 0: And(z16, a16, b16, n16); break;
+    case 1: Or(z16, a16, b16, n16); break;
+    case 2: Not(z16, a16, n16); break;
+    case 3: Add(z16, a16, b16, n16); break;
+    case 4: Mul(z16, a16, b16, n16); break;
+    case 5: Max(z16, a16, b16, n16); break;
+    case 6: Add(z32, a32, b32, n32); break;
+    case 7: Mul(z32, a32, b32, n32); break;
+    case 8: Relu(z32, a32, n32); break;
+    default: Adds(z32, a32, static_cast<int32_t>(-7), n32); break;
+  }
+  PipeBarrier<PIPE_ALL>();
+  DataCopy(outGm, raw[2 * bytes], bytes);
+}
+
+extern "C" void launch_int_ops(uint32_t blockDim, void* stream, uint8_t* a, uint8_t* b, uint8_t* out, uint32_t bytes,
+                               int32_t op) {
+  int_ops<<<blockDim, nullptr, stream>>>(a, b, out, bytes, op);
+}
+
+// ------------------------------------------------------------------ scalar half/bf16 conversions
+extern "C" __global__ __aicore__ void scalar_convert(GM_ADDR src, GM_ADDR h, GM_ADDR b, uint32_t n) {
+  GlobalTensor<float> srcGm;
+  GlobalTensor<half> hGm;
+  GlobalTensor<bfloat16_t> bGm;
+  srcGm.SetGlobalBuffer((__gm__ float*)src, n);
+  hGm.SetGlobalBuffer((__gm__ half*)h, n);
+  bGm.SetGlobalBuffer((__gm__ bfloat16_t*)b, n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const float v = srcGm.GetValue(i);
+    hGm.SetValue(i, half(v));
+    bGm.SetValue(i, bfloat16_t(v));
+  }
+}
+
+extern "C" void launch_scalar_convert(uint32_t blockDim, void* stream, uint8_t* src, uint8_t* h, uint8_t* b,
+                                      uint32_t n) {
+  scalar_convert<<<blockDim, nullptr, stream>>>(src, h, b, n);
+}
+
+// ------------------------------------------------------------------ template kernel launch
+template <typename T>
+__global__ __aicore__ void scale_kernel(GM_ADDR x, uint32_t n) {
+  TPipe pipe;
+  TQue<TPosition::VECIN, 1> q;
+  GlobalTensor<T> xGm;
+  xGm.SetGlobalBuffer((__gm__ T*)x, n);
+  pipe.InitBuffer(q, 1, n * sizeof(T));
+  LocalTensor<T> t = q.AllocTensor<T>();
+  DataCopy(t, xGm, n);
+  q.EnQue(t);
+  t = q.DeQue<T>();
+  Muls(t, t, static_cast<T>(2), n);
+  PipeBarrier<PIPE_ALL>();
+  DataCopy(xGm, t, n);
+  q.FreeTensor(t);
+}
+
+extern "C" void launch_scale_f32(uint32_t blockDim, void* stream, uint8_t* x, uint32_t n) {
+  scale_kernel<float><<<blockDim, nullptr, stream>>>(x, n);
 }
 
 // ------------------------------------------------------------------ UB budget
