@@ -150,10 +150,13 @@ inline const BufDesc& CheckHandle(BlockContext& ctx, const char* api, const char
   return d;
 }
 
-// Spec 9.2: UB range [offset, offset + bytes) must stay inside the tensor's buffer.
+// Spec 9.2: UB range [offset, offset + bytes) must stay inside the tensor's buffer. `live` also
+// requires the buffer to be usable now (CheckHandle); views (operator[]) only need the bounds.
 inline void CheckUbRange(BlockContext& ctx, const char* api, const char* operand, const UbHandle& h,
-                         uint64_t bytes, const char* what) {
-  const BufDesc& d = CheckHandle(ctx, api, operand, h);
+                         uint64_t bytes, const char* what, bool live = true) {
+  if (h.buf < 0 || h.epoch != ctx.epoch || h.buf >= static_cast<int>(ctx.bufs.size()) || live)
+    CheckHandle(ctx, api, operand, h);
+  const BufDesc& d = ctx.bufs[h.buf];
   if (static_cast<uint64_t>(h.offset) + bytes > static_cast<uint64_t>(d.start) + d.len)
     Fail(api, Cat(operand, " range out of its buffer: ", what, " = UB bytes [", h.offset, ", ",
                   static_cast<uint64_t>(h.offset) + bytes, ") but the buffer is ", DescribeBuf(ctx, h.buf)));
@@ -182,7 +185,7 @@ class LocalTensor {
   LocalTensor operator[](uint32_t offset) const {
     ascendc_sim::BlockContext& ctx = ascendc_sim::Ctx("LocalTensor::operator[]");
     ascendc_sim::CheckUbRange(ctx, "LocalTensor::operator[]", "tensor", simHandle,
-                              static_cast<uint64_t>(offset) * sizeof(T), "offset");
+                              static_cast<uint64_t>(offset) * sizeof(T), "offset", false);
     LocalTensor r = *this;
     r.simHandle.offset += offset * static_cast<uint32_t>(sizeof(T));
     r.simHandle.size = offset <= simHandle.size ? simHandle.size - offset : 0;

@@ -369,6 +369,8 @@ void RunBlocks(const char* rawName, int64_t blockDim, Body&& body) {
         throw;
       } catch (const std::exception& e) {
         Fail("kernel", Cat("unexpected C++ exception: ", e.what()));
+      } catch (...) {
+        Fail("kernel", "unexpected non-standard C++ exception");
       }
       FinishBlock(ctx, HardEventNames());
       t_ctx = nullptr;
