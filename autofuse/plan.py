@@ -39,7 +39,9 @@ def schedule_passes(kernel: Kernel) -> tuple[Pass, ...]:
         before = tuple(n for k, n in keyed
                        if passes[k] == p and k not in inner and not isinstance(n, Reduce))
         reductions = tuple(n for k, n in keyed if isinstance(n, Reduce) and passes[k] == p + 1)
-        roots = {k for k, n in keyed if k in inner and passes[k] == p}
+        # inner nodes are evaluated in the walks that need them: stores of this pass and the
+        # operands of its reductions (an inner load used only later is not loaded here)
+        roots = {k for k, n in keyed if isinstance(n, Store) and k in inner and passes[k] == p}
         roots |= {r.value for r in reductions if r.value in inner}
         needed = _ancestors(kernel, roots, inner)
         inside = tuple(n for k, n in keyed if k in needed)

@@ -98,9 +98,9 @@ class TestTritonCuda(FragmentTests):
 SPECIAL = torch.tensor([0.0, -0.0, 1.5, -2.5, 0.5, -0.5, 3.0, float("inf"), -float("inf"), float("nan")])
 UNARY = ["abs", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sigmoid",
          "tanh", "erf", "sin", "cos", "floor", "ceil", "trunc", "round", "sign", "neg", "relu",
-         "isnan", "isinf", "log2", "atan", "sinh"]
+         "isnan", "isinf", "log2", "atan", "sinh", "log10", "tan", "asin", "acos", "cosh"]
 BINARY = ["add", "sub", "mul", "div", "pow", "minimum", "maximum", "fmod", "remainder", "atan2",
-          "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_xor"]
+          "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_xor", "copysign"]
 
 
 @pytest.fixture
