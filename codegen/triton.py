@@ -113,14 +113,16 @@ TRITON_OPS: OpTable = {
 }
 
 # Reductions: the accumulator update inside a looped walk and the final fold along the tile's
-# reduction dimension (axis 1). Max/min propagate NaN (torch semantics) through the helpers.
+# reduction dimension (axis 1). Max/min propagate NaN (torch semantics) through the helpers; sums
+# fold with `_add`, tl.sum's own combine function, which the interpreter reduces with numpy (it
+# walks element by element for the others: keep interpreter tests of max/min/prod small).
 REDUCE_UPDATE = {ReduceOp.SUM: "{acc} + {v}", ReduceOp.PROD: "{acc} * {v}",
                  ReduceOp.MAX: "_max_nan({acc}, {v})", ReduceOp.MIN: "_min_nan({acc}, {v})",
                  ReduceOp.ANY: "{acc} | {v}"}
 REDUCE_FOLD = {ReduceOp.SUM: "tl.reduce({acc}, 1, _add)", ReduceOp.PROD: "tl.reduce({acc}, 1, _prod)",
                ReduceOp.MAX: "tl.reduce({acc}, 1, _max_nan)",
                ReduceOp.MIN: "tl.reduce({acc}, 1, _min_nan)",
-               ReduceOp.ANY: "(tl.reduce({acc}.to(tl.int32), 1, _max_nan) != 0)"}
+               ReduceOp.ANY: "(tl.reduce({acc}.to(tl.int32), 1, _add) != 0)"}
 
 
 # ------------------------------------------------------------------------------------------ plan
@@ -446,11 +448,13 @@ def _variant_table(plan: TritonPlan, names: dict[str, str]) -> list[str]:
     return rows
 
 
-def render_kernel(kernel: Kernel, plan: TritonPlan, entry: str = "call") -> KernelSource:
-    """Render the Triton module (kernels + launcher `entry`) for one kernel."""
+TEMPLATE = "triton/kernel.py.j2"
+
+
+def template_context(kernel: Kernel, plan: TritonPlan, entry: str = "call") -> dict:
+    """Everything the template places: kernel bodies, the launcher's variant table and sizes."""
     printer = IndexPrinter({}, floordiv="({a} // {b})", mod="({a} % {b})")
     arg_names = [b.name for b in kernel.buffers] + [s.name for s in kernel.sizes]
-    arg_types = [SIGNATURE[b.dtype] for b in kernel.buffers] + ["i64"] * len(kernel.sizes)
     constexprs = ["XBLOCK: tl.constexpr"] + (["RBLOCK: tl.constexpr"] if kernel.reduce_axes else [])
     names = {v: f"{kernel.name}_{v}" for v in plan.variants}
     kernels = []
@@ -460,12 +464,18 @@ def render_kernel(kernel: Kernel, plan: TritonPlan, entry: str = "call") -> Kern
         kernels.append({"name": names[variant], "params": arg_names + constexprs,
                         "body": RENDER_VARIANT[variant](ctx)})
     caps = plan.caps
-    text = ENV.get_template("triton/kernel.py.j2").render(
-        kernel_name=kernel.name, origin=kernel.origin.splitlines(), kernels=kernels,
-        variants=_variant_table(plan, names), entry=entry, arg_names=arg_names,
-        xnumel=printer(plan.xnumel), rnumel=printer(plan.rnumel),
-        reduction=bool(kernel.reduce_axes), tile=caps.tile, max_xblock=caps.max_xblock,
-        max_warps=caps.max_warps)
-    if "'''" in text:
+    return dict(kernel_name=kernel.name, origin=kernel.origin.splitlines(), kernels=kernels,
+                variants=_variant_table(plan, names), entry=entry, arg_names=arg_names,
+                xnumel=printer(plan.xnumel), rnumel=printer(plan.rnumel),
+                reduction=bool(kernel.reduce_axes), tile=caps.tile, max_xblock=caps.max_xblock,
+                max_warps=caps.max_warps)
+
+
+def render_kernel(kernel: Kernel, plan: TritonPlan, entry: str = "call") -> KernelSource:
+    """Render the Triton module (kernels + launcher `entry`) for one kernel."""
+    text = ENV.get_template(TEMPLATE).render(**template_context(kernel, plan, entry))
+    if "'''" in text:     # the wrapper embeds the module in r'''...'''
         raise UnsupportedOp(TARGET, "triple quotes in generated text", node=kernel.name)
-    return KernelSource(TARGET, kernel.name, text, entry, tuple(arg_names), tuple(arg_types))
+    arg_names = tuple(b.name for b in kernel.buffers) + tuple(s.name for s in kernel.sizes)
+    arg_types = tuple(SIGNATURE[b.dtype] for b in kernel.buffers) + ("i64",) * len(kernel.sizes)
+    return KernelSource(TARGET, kernel.name, text, entry, arg_names, arg_types)

@@ -66,7 +66,20 @@ def register() -> None:
                                 device_fx_wrapper_codegen=WrapperFxCodegen,
                                 device_custom_pass=CacheKeyPass())
     _REGISTERED.append("cpu")
+    if config.target in ("auto", "triton") and not npu_present():
+        from .triton_target import register_cuda
+        if register_cuda():
+            _REGISTERED.append("cuda")
     _register_logging()
+
+
+def npu_present() -> bool:
+    """An Ascend NPU usable through torch_npu (which registers `torch.npu` when it loads)."""
+    npu = getattr(torch, "npu", None)
+    try:
+        return bool(npu is not None and npu.is_available())
+    except Exception:      # a broken torch_npu install must not break CPU/GPU users
+        return False
 
 
 def _register_logging() -> None:

@@ -72,17 +72,17 @@ class NpuExtScheduling(BaseScheduling):
 
     # ---------------------------------------------------------------------------------- fusion
     def can_fuse_vertical(self, node1, node2) -> bool:
-        if self.target is None:
+        if self.target is None or node1.is_template() or node2.is_template():
             return self.stock.can_fuse_vertical(node1, node2)
         return group_shapes_ok(node1.get_nodes() + node2.get_nodes())
 
     def can_fuse_horizontal(self, node1, node2) -> bool:
-        if self.target is None:
+        if self.target is None or node1.is_template() or node2.is_template():
             return self.stock.can_fuse_horizontal(node1, node2)
         return group_shapes_ok(node1.get_nodes() + node2.get_nodes())
 
     def fuse(self, node1, node2):
-        if self.target is None:
+        if self.target is None or node1.is_template() or node2.is_template():
             return self.stock.fuse(node1, node2)
         return FusedSchedulerNode.fuse(node1, node2)
 

@@ -1,7 +1,7 @@
 """The Triton target: plan and render an autofuse Kernel as a Triton module, load it through
 Triton's own JIT (and its cache), and register our scheduling for CUDA devices.
 
-Imports the standard library, our config/targets/codegen at import time; triton (and numpy, for
+Imports the standard library, our config/cache/targets/codegen at import time; triton (and numpy, for
 the interpreter) only when a kernel is loaded; torch only in the functions that need it. Triton is
 optional: without it `available()` says why and every kernel falls back, nothing else breaks.
 Triton cannot target a CPU, so cpu tensors are served only under TRITON_INTERPRET=1 (for tests).
@@ -13,11 +13,13 @@ import importlib.util
 import logging
 import os
 import threading
+import traceback
 from pathlib import Path
 from typing import Callable
 
 from . import config
 from .autofuse.ir import Kernel
+from .cache import BuildError
 from .codegen import triton as triton_codegen
 from .codegen.base import KernelSource, UnsupportedOp
 from .targets import TARGETS
@@ -31,12 +33,11 @@ class TritonUnavailable(UnsupportedOp):
     """The target cannot run here (no triton, or cpu tensors without TRITON_INTERPRET=1)."""
 
     def __init__(self, reason: str):
-        super().__init__(NAME, "unavailable", node=reason)
+        super().__init__(NAME, "unavailable", node=reason)   # counted as unsupported_unavailable
         self.reason = reason
-        self.args = (f"triton target unavailable: {reason}",)
 
     def __str__(self) -> str:
-        return self.args[0]
+        return f"triton target unavailable: {self.reason}"
 
 
 def interpreting() -> bool:
@@ -134,7 +135,11 @@ def _import_module(text: str, digest: str, interpret: bool):
     name = f"{KERNEL_PREFIX}triton_{digest[:16]}{'_interpret' if interpret else ''}"
     spec = importlib.util.spec_from_file_location(name, str(path))
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:   # a bad module is a build failure: the glue falls back and logs it
+        raise BuildError(f"{NAME}: executing the generated module failed: {e!r}",
+                         ["python", str(path)], path, traceback.format_exc()) from e
     if interpret:
         vars(module).update(interpreter_overrides())
     return module
@@ -158,7 +163,8 @@ def interpreter_overrides() -> dict:
 
     def tensor(data, dtype, like):
         block = any(a.type.is_block() for a in like)
-        return tl.tensor(TensorHandle(data, dtype), tl.block_type(dtype, list(data.shape)) if block else dtype)
+        shape = tl.block_type(dtype, list(data.shape)) if block else dtype
+        return tl.tensor(TensorHandle(data, dtype), shape)
 
     def lift(np_fn):
         def op(*args):
