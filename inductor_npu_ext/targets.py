@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import platform
 import sysconfig
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Protocol

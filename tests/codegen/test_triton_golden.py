@@ -5,58 +5,13 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-import sympy
 from expecttest import assert_expected_inline
 
-from inductor_npu_ext.autofuse.ir import (Axis, Buffer, Cast, Compute, Constant, DType, IndexValue,
-                                          Kernel, Load, Op, Reduce, ReduceOp, Store)
 from inductor_npu_ext.codegen.triton import (TEMPLATE, TritonCaps, plan_triton, render_kernel,
                                               template_context)
+from tests.ir_samples import hc_post_kernel, rmsnorm_kernel, s0, s1
 
 HAS_TRITON = importlib.util.find_spec("triton") is not None and importlib.util.find_spec("numpy") is not None
-x0, x1, x2, r0 = sympy.symbols("x0 x1 x2 r0", integer=True, nonnegative=True)
-s0, s1 = sympy.symbols("s0 s1", integer=True, positive=True)
-
-
-def rmsnorm_kernel(rows, n, sizes=()) -> Kernel:
-    """y = w * (x * rsqrt(mean(x*x) + 1e-6)), x/w/y bf16, rows x n."""
-    f32, bf16 = DType.F32, DType.BF16
-    nodes = (
-        Load("v0", bf16, buffer="x", index=r0 + n * x0), Cast("v1", f32, value="v0"),
-        Compute("v2", f32, op=Op.MUL, args=("v1", "v1")),
-        Reduce("v3", f32, op=ReduceOp.SUM, value="v2"),
-        IndexValue("v4", f32, expr=n) if sizes else Constant("v4", f32, value=float(n)),
-        Compute("v5", f32, op=Op.TRUEDIV, args=("v3", "v4")),
-        Constant("v6", f32, value=1e-6), Compute("v7", f32, op=Op.ADD, args=("v5", "v6")),
-        Compute("v8", f32, op=Op.RSQRT, args=("v7",)),
-        Compute("v9", f32, op=Op.MUL, args=("v1", "v8")),
-        Load("v10", bf16, buffer="w", index=r0), Cast("v11", f32, value="v10"),
-        Compute("v12", f32, op=Op.MUL, args=("v11", "v9")), Cast("v13", bf16, value="v12"),
-        Store("store_y", bf16, buffer="y", index=r0 + n * x0, value="v13"))
-    return Kernel("rmsnorm", (Axis(x0, rows),), (Axis(r0, n),),
-                  (Buffer("x", bf16, "in"), Buffer("w", bf16, "in"), Buffer("y", bf16, "out")),
-                  nodes, sizes=tuple(sizes))
-
-
-def hc_post_kernel(T, D) -> Kernel:
-    """y[t,k,d] = post[t,k]*x[t,d] + sum_j comb[t,j,k]*res[t,j,d] for H=2 streams (unrolled)."""
-    f32, bf16 = DType.F32, DType.BF16
-    nodes = [Load("v0", f32, buffer="post", index=2 * x0 + x1),
-             Load("v1", bf16, buffer="x", index=D * x0 + x2), Cast("v2", f32, value="v1"),
-             Compute("v3", f32, op=Op.MUL, args=("v0", "v2"))]
-    total = "v3"
-    for j in range(2):
-        c, r, rf, m, s = (f"v{5 * j + k + 4}" for k in range(5))
-        nodes += [Load(c, f32, buffer="comb", index=4 * x0 + 2 * j + x1),
-                  Load(r, bf16, buffer="res", index=2 * D * x0 + D * j + x2),
-                  Cast(rf, f32, value=r), Compute(m, f32, op=Op.MUL, args=(c, rf)),
-                  Compute(s, f32, op=Op.ADD, args=(total, m))]
-        total = s
-    nodes += [Cast("v14", bf16, value=total),
-              Store("store_y", bf16, buffer="y", index=2 * D * x0 + D * x1 + x2, value="v14")]
-    buffers = (Buffer("post", f32, "in"), Buffer("x", bf16, "in"), Buffer("comb", f32, "in"),
-               Buffer("res", bf16, "in"), Buffer("y", bf16, "out"))
-    return Kernel("hc_post", (Axis(x0, T), Axis(x1, 2), Axis(x2, D)), (), buffers, tuple(nodes))
 
 
 def kernels_only(text: str, name: str) -> str:
@@ -401,7 +356,7 @@ def device(request, monkeypatch):
     return "cpu"
 
 
-def load(kernel: Kernel, caps: TritonCaps = TritonCaps()):
+def load(kernel, caps: TritonCaps = TritonCaps()):
     from inductor_npu_ext.triton_target import TritonTarget
     source = render_kernel(kernel, plan_triton(kernel, caps))
     return TritonTarget(caps).load(source.text, source.arg_types, source.entry)

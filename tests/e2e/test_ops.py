@@ -2,7 +2,6 @@
 sizes, integer and bool dtypes, casts, where/masked loads, and every reduction kind."""
 from __future__ import annotations
 
-import math
 
 import pytest
 import torch
