@@ -122,7 +122,8 @@ def legend(primary: str | None, copy_gbps: float | None) -> str:
         "tolerance vs eager; ERR = the case could not run (see note / JSON 'error').",
         "emulation columns run AscendC through a CPU emulation: a correctness figure, not a "
         f"speed figure. Host copy bandwidth (copy_, read+write): {copy}; GB/s shown for "
-        f"T >= {BW_MIN_T} on memory-bound fragments.",
+        f"T >= {BW_MIN_T} on memory-bound fragments (above 100%: the working set fits in "
+        "cache, the copy's does not).",
     ])
 
 

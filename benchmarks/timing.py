@@ -37,15 +37,25 @@ def synchronize(device: str) -> None:
 
 def median_us(fn, args, device: str, min_run_time: float) -> float:
     """Median microseconds per ``fn(*args)`` after one warm-up call."""
+    return measure_us(fn, args, device, min_run_time)["median_us"]
+
+
+def measure_us(fn, args, device: str, min_run_time: float) -> dict[str, float]:
+    """median_us, min_us and iqr_us per ``fn(*args)`` over timed blocks, after a warm-up call."""
     fn(*args)
     synchronize(device)
     if device == "cuda":
-        return _median_us_cuda_events(fn, args, min_run_time)
-    if device == "npu":
-        return _median_us_synchronized(fn, args, device, min_run_time)
-    timer = benchmark.Timer(stmt="fn(*args)", globals={"fn": fn, "args": args},
-                            num_threads=torch.get_num_threads())
-    return timer.blocked_autorange(min_run_time=min_run_time).median * 1e6
+        samples = _block_us_cuda_events(fn, args, min_run_time)
+    elif device == "npu":
+        samples = _block_us_synchronized(fn, args, device, min_run_time)
+    else:
+        timer = benchmark.Timer(stmt="fn(*args)", globals={"fn": fn, "args": args},
+                                num_threads=torch.get_num_threads())
+        measurement = timer.blocked_autorange(min_run_time=min_run_time)
+        samples = [t * 1e6 for t in measurement.times]
+    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else [samples[0]] * 3
+    return {"median_us": statistics.median(samples), "min_us": min(samples),
+            "iqr_us": quartiles[2] - quartiles[0]}
 
 
 def _calls_per_block(fn, args, device: str, target_s: float = 1e-3) -> int:
@@ -57,7 +67,7 @@ def _calls_per_block(fn, args, device: str, target_s: float = 1e-3) -> int:
     return max(1, min(10_000, int(target_s / one)))
 
 
-def _median_us_cuda_events(fn, args, min_run_time: float) -> float:
+def _block_us_cuda_events(fn, args, min_run_time: float) -> list[float]:
     calls = _calls_per_block(fn, args, "cuda")
     samples, spent = [], 0.0
     while spent < min_run_time or len(samples) < 5:
@@ -70,10 +80,10 @@ def _median_us_cuda_events(fn, args, min_run_time: float) -> float:
         block_ms = begin.elapsed_time(end)
         samples.append(block_ms * 1e3 / calls)
         spent += block_ms * 1e-3
-    return statistics.median(samples)
+    return samples
 
 
-def _median_us_synchronized(fn, args, device: str, min_run_time: float) -> float:
+def _block_us_synchronized(fn, args, device: str, min_run_time: float) -> list[float]:
     calls = _calls_per_block(fn, args, device)
     samples, spent = [], 0.0
     while spent < min_run_time or len(samples) < 5:
@@ -84,7 +94,7 @@ def _median_us_synchronized(fn, args, device: str, min_run_time: float) -> float
         block_s = time.perf_counter() - start
         samples.append(block_s * 1e6 / calls)
         spent += block_s
-    return statistics.median(samples)
+    return samples
 
 
 def profile_npu(fn, args, trace_dir: str, steps: int = 5) -> str:

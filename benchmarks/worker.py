@@ -64,13 +64,14 @@ def _flatten(value) -> list:
     return list(value) if isinstance(value, (tuple, list)) else [value]
 
 
-def compare(actual, expected, tol: tuple[float, float]) -> tuple[float, bool]:
-    """Max abs error over all outputs and whether every output passes allclose(atol, rtol)."""
+def compare(actual, expected, tol: tuple[float, float]) -> tuple[float | None, bool]:
+    """Max abs error over all outputs and whether every output passes allclose(atol, rtol);
+    (None, False) when an output's shape or dtype differs from eager's."""
     atol, rtol = tol
     worst, ok = 0.0, True
     for got, want in zip(_flatten(actual), _flatten(expected), strict=True):
         if got.shape != want.shape or got.dtype != want.dtype:
-            return float("inf"), False
+            return None, False
         got, want = got.float().cpu(), want.float().cpu()
         worst = max(worst, (got - want).abs().max().item() if got.numel() else 0.0)
         ok = ok and torch.allclose(got, want, atol=atol, rtol=rtol)
@@ -191,11 +192,13 @@ def measure_case(spec: dict, case: dict) -> dict:
     with torch.no_grad():
         expected = fragment.fn(*args)
         fields, fn, out = run_mode(spec, case, fragment.fn, args)
-        err, ok = compare(out, expected, fragment.tolerance(DTYPES[case["dtype"]]))
-        fields.update(max_abs_err=err, ok=ok, tol=list(fragment.tolerance(DTYPES[case["dtype"]])),
-                      bytes=tensor_bytes(args, expected), memory_bound=fragment.memory_bound)
+        tol = fragment.tolerance(DTYPES[case["dtype"]])
+        err, ok = compare(out, expected, tol)
+        fields.update(max_abs_err=err, ok=ok, tol=list(tol), bytes=tensor_bytes(args, expected),
+                      memory_bound=fragment.memory_bound)
         if spec["pass"] == "cold":
-            fields["median_us"] = timing.median_us(fn, args, spec["device"], spec["min_run_time"])
+            fields.update(timing.measure_us(fn, args, spec["device"], spec["min_run_time"]))
+            fields["loadavg"] = os.getloadavg()[0]
             fields.update(maybe_profile(spec, case, fn, args))
     return fields
 

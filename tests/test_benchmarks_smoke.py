@@ -50,3 +50,29 @@ def test_run_main_one_tiny_case(tmp_path, capsys):
     assert stock["compile_cold_s"] > 0 and stock["fxgraph_cache_hit_warm"] >= 1  # caches kept
     assert code == (0 if all(row["ok"] or row["error"] for row in rows) else 1)
     assert "| fragment | T | dtype | dynamic |" in capsys.readouterr().out
+
+
+def _row(mode, target, us, **extra):
+    row = {"fragment": "hc_post", "T": 128, "dtype": "bf16", "dynamic": False, "mode": mode,
+           "target": target, "median_us": us, "kernels": 1, "max_abs_err": 0.0, "ok": True,
+           "error": None, "bytes": 10**6, "memory_bound": True, "tol": [0.02, 0.016]}
+    return {**row, **extra}
+
+
+def test_annotate_flags_wrong_unserved_and_broken_rows():
+    rows = [_row("eager", None, 100.0), _row("inductor", "off", 50.0),
+            _row("ours", "cpp", 25.0, kernels=0, fallbacks=0, stock_kernels=1),
+            _row("ours", "ascendc-sim", 900.0, ok=False, max_abs_err=0.5, fallbacks=0,
+                 stock_kernels=0),
+            _row("ours", "triton", None, error="import inductor_npu_ext failed: boom\nmore")]
+    rows = [run.annotate(row, copy_gbps=10.0) for row in rows]
+    cpp, sim, triton = rows[2:]
+    assert cpp["served"] is False and "kernels_cpp=0" in cpp["note"]
+    assert sim["emulation"] and "FAIL max_abs_err=0.5" in sim["note"]
+    assert triton["note"] == "ERR import inductor_npu_ext failed: boom"
+    assert cpp["gbps"] == 40.0 and cpp["pct_copy_bw"] == 400.0
+    table = run.report.markdown_table(rows, 10.0)
+    line = next(text for text in table.splitlines() if text.startswith("| hc_post"))
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[4:12] == ["100.0", "50.0", "25.0*", "900.0 FAIL", "ERR", "4", "0.5", "0/1"]
+    assert "ours-ascendc-sim us (emulation)" in table
