@@ -1,7 +1,7 @@
 """The step program of one AscendC planning mode: where every node of a kernel runs (once per core,
 per unit, per tile, per loop point), which loads and stores travel together through which queue,
-and which UB buffer holds every value (liveness-based reuse). Imports autofuse.ir and
-autofuse.plan only; ascendc_plan.py chooses the layout and calls `build_mode`.
+and which UB buffer holds every value (liveness-based reuse). Imports autofuse.ir, autofuse.plan
+and autofuse.ascendc_program only; ascendc_plan.py chooses the layout and calls `build_mode`.
 
 Values live in one of: a pool tile buffer (`pool`, fp32 or a narrow view), a slot of an input
 queue tensor (`in`, fp32 loads read in place), a 32-byte scalar slot (`slot`, element 0), a C++
@@ -12,106 +12,18 @@ tile op takes them as its scalar operand (Adds/Muls/Maxs/Mins) or a Duplicate br
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
-from .ir import (Cast, Compute, Constant, DType, IndexValue, Kernel, Load, Node, Op, Reduce,
-                 Store, store_key)
+from .ascendc_program import (Group, Mode, Queue, Ref, Step, allocate, axis_deps, insert_frees,
+                              limit_buffers, loop_spans, remap_ref, remap_step)
+from .ir import (COMPARISONS, Cast, Compute, Constant, DType, IndexValue, Kernel, Load, Node, Op,
+                 Reduce, Store, store_key)
 from .plan import PlanError, schedule_passes
 
-# binary ops with a tensor-scalar form (Adds, Muls, Maxs, Mins; Sub through Adds/Muls)
-MIXED_OPS = frozenset({Op.ADD, Op.MUL, Op.SUB, Op.MAXIMUM, Op.MINIMUM})
+# binary ops with a tensor-scalar form (Adds, Muls, Maxs, Mins, CompareScalar; Sub via Adds/Muls)
+MIXED_OPS = frozenset({Op.ADD, Op.MUL, Op.SUB, Op.MAXIMUM, Op.MINIMUM}) | COMPARISONS
+# Compare/Select work on whole 256-byte repeats: their count is the tile count rounded up to 64
+MASKED_OPS = COMPARISONS | {Op.WHERE}
 NARROW = (DType.F16, DType.BF16)
-BEGIN = ("units", "tiles", "axes")
-
-
-@dataclass(frozen=True)
-class Ref:
-    """Where a value lives. kind: pool | in | out | slot | expr | literal; index: pool buffer,
-    scalar slot or group number; pos: position inside a group tensor; dtype: element type of the
-    view; name: the node behind an expr or literal."""
-    kind: str
-    index: int = 0
-    pos: int = 0
-    dtype: DType = DType.F32
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One statement group of the generated program (see codegen/ascendc.py for the text).
-    count: 'n' (elements of the current tile), '1' (a scalar), 'tl' (a whole tile buffer) or
-    'red' (the finished row of a streamed reduction)."""
-    kind: str
-    node: str = ""
-    dst: Ref | None = None
-    args: tuple[Ref, ...] = ()
-    temps: tuple[Ref, ...] = ()
-    count: str = "n"
-    group: int = -1
-
-
-@dataclass(frozen=True)
-class Queue:
-    """A TQue: position VECIN | VECOUT, element dtype, tiles per tensor (`slots`), buffer count;
-    `scalar` queues hold one 32-byte block per slot instead of a tile."""
-    position: str
-    dtype: DType
-    slots: int
-    buffers: int
-    scalar: bool = False
-
-
-@dataclass(frozen=True)
-class Group:
-    """Loads (or stores) moved together through one tensor of `queue`; `members` are Load names or
-    store keys, `targets` where each lands; `hoisted` groups load the whole row once per core."""
-    queue: int
-    members: tuple[str, ...]
-    targets: tuple[Ref, ...]
-    hoisted: bool = False
-
-
-@dataclass(frozen=True)
-class Mode:
-    """A complete per-core program: `prologue` runs once per core, `body` once per work unit,
-    `epilogue` once after the last unit (it frees tensors held across units)."""
-    name: str
-    queues: tuple[Queue, ...]
-    groups: tuple[Group, ...]
-    prologue: tuple[Step, ...]
-    body: tuple[Step, ...]
-    epilogue: tuple[Step, ...]
-    pool: int                      # fp32 tile buffers
-    slots: int                     # 32-byte scalar slots
-    work: bool                     # a ReduceSum/Max/Min scratch buffer is needed
-
-    @property
-    def per_elem(self) -> int:
-        """UB bytes per element of tile length (every buffer x its buffer count)."""
-        queues = sum(q.buffers * q.slots * q.dtype.itemsize for q in self.queues if not q.scalar)
-        return max(1, 4 * self.pool + queues + (1 if self.work else 0))
-
-    @property
-    def fixed(self) -> int:
-        """UB bytes independent of the tile length."""
-        scalar_queues = sum(q.buffers * 32 * q.slots for q in self.queues if q.scalar)
-        return 32 * max(1, self.slots) + scalar_queues + (32 if self.work else 0)
-
-    def ub_bytes(self, tile_len: int) -> int:
-        return self.per_elem * tile_len + self.fixed
-
-
-def axis_deps(kernel: Kernel) -> dict[str, frozenset]:
-    """Axis symbols each node's value (or store) varies along; a Reduce drops the reduction axes."""
-    symbols = set(kernel.axis_symbols) | set(kernel.reduce_symbols)
-    reduced = set(kernel.reduce_symbols)
-    deps: dict[str, frozenset] = {}
-    for i, node in enumerate(kernel.nodes):
-        index = getattr(node, "index", None) if not isinstance(node, IndexValue) else node.expr
-        own = set(index.free_symbols) & symbols if index is not None else set()
-        found = own.union(*(deps[o] for o in node.operands))
-        deps[store_key(i, node)] = frozenset(found - reduced if isinstance(node, Reduce) else found)
-    return deps
 
 
 def build_mode(kernel: Kernel, layout, name: str, caps) -> Mode:
@@ -147,6 +59,7 @@ class _Builder:
         self.out_ref: dict[str, Ref] = {}
         self.vregs = 0
         self.work = False
+        self.banks = 0
 
     # ---------------------------------------------------------------- classification
     def _aliases(self) -> dict[str, str]:
@@ -312,6 +225,9 @@ class _Builder:
 
     def emit_compute(self, key: str, node: Compute) -> None:
         operands = node.args
+        if (node.op in COMPARISONS and not self.is_vector(key)) or \
+                (node.op is Op.WHERE and not self.is_vector(operands[0])):
+            raise PlanError(f"{node.name}: {node.op.value} of scalars (Compare/Select work on tiles)")
         if self.is_vector(key):
             vectors = [self.is_vector(a) for a in operands]
             if len(operands) == 2 and node.op in MIXED_OPS and sum(vectors) == 1:
@@ -319,8 +235,9 @@ class _Builder:
             else:
                 args = tuple(self.tensor(a) if v else self.broadcast(a)
                              for a, v in zip(operands, vectors))
-            dst = self.home[node.name] = self.new_pool()
-            return self.add(Step("op", node.name, dst, args))
+            mask = DType.U8 if node.op in COMPARISONS else DType.F32     # Compare writes bits
+            dst = self.home[node.name] = self.new_pool(mask)
+            return self.add(Step("op", node.name, dst, args, count="n64" if node.op in MASKED_OPS else "n"))
         kinds = [self.native(a) for a in operands]
         if len(operands) == 2 and node.op in MIXED_OPS and sorted(kinds) == ["expr", "slot"]:
             args = tuple(self.slot(a) if k == "slot" else self.expr(a) for a, k in zip(operands, kinds))
@@ -387,7 +304,7 @@ class _Builder:
                 self.emit_reduce(item[1])
             elif item[0] == "acc":
                 self.add(Step("acc_add", item[1].name, item[2], (item[2], self.value_of(item[1])),
-                              count="n" if item[2].kind == "pool" else "1"))
+                              count="1" if item[2].kind == "slot" else "n"))
             else:
                 self.emit(*item)
         for group in out_groups:
@@ -399,7 +316,7 @@ class _Builder:
     def copy_in(self, loads: list[Load], level: str, hoisted: bool) -> None:
         dtype = loads[0].dtype
         if dtype not in (DType.F32, *NARROW) or any(n.mask for n in loads):
-            raise PlanError(f"{loads[0].name}: {dtype.value} or masked vector loads have no AscendC form here")
+            raise PlanError(f"{loads[0].name}: {dtype.value} or masked tile loads have no AscendC form")
         queue = self.queue("VECIN", dtype, level, len(loads), 1 if hoisted else 2)
         group = len(self.groups)
         targets = []
@@ -485,12 +402,27 @@ class _Builder:
                 self.mark(red.name, "slot")
                 self.materialise(red.name)
 
+    def is_shared(self, key: str, node: Node) -> bool:
+        """Computed once per unit, before the loop over the inner rows (it does not vary along them)."""
+        inner = {a.symbol for a in self.layout.inner}
+        return (bool(inner) and not isinstance(node, (Store, Reduce)) and not self.deps[key] & inner
+                and self.kernel.passes[key] == 0 and key not in self.kernel.inner
+                and not self.is_const(key, node))
+
     def units(self, passes) -> None:
-        """Pointwise and outer kinds: a unit is one tile of one row; reductions walk the loop axes
-        accumulating whole tiles (or scalars)."""
+        """Pointwise and outer kinds: a unit is one tile of one row (of the distributed row axes;
+        inner rows are looped inside it); reductions walk the loop axes accumulating whole tiles
+        (or scalars)."""
         self.prologue(passes, hoist=False)
+        if self.can_bank(passes):
+            return self.banked(passes)
+        skip = lambda key, node: self.is_const(key, node) or self.is_shared(key, node)  # noqa: E731
+        if self.layout.inner:
+            every = [n for p in passes for n in p.before]
+            self.section(self.items(every, lambda k, n: not self.is_shared(k, n)), "shared")
+            self.begin("rows")
         for p in passes:
-            self.section(self.items(p.before, self.is_const), f"unit{p.index}")
+            self.section(self.items(p.before, skip), f"unit{p.index}")
             if not (p.inside or p.reductions):
                 continue
             accs = []
@@ -507,124 +439,64 @@ class _Builder:
                 if acc.kind == "slot":
                     self.mark(red.name, "slot")
                     self.materialise(red.name)
+        if self.layout.inner:
+            self.end()
+
+    def varies_by_row(self, key: str) -> bool:
+        return bool(self.deps[key] & {a.symbol for a in self.layout.inner})
+
+    def can_bank(self, passes) -> bool:
+        """Outer kind with inner rows, one reduction pass over vector values, and a tile load in
+        it shared by the inner rows (hc_post's residual[j] serves every output row k)."""
+        looped = [p for p in passes if p.inside or p.reductions]
+        if not self.layout.inner or self.layout.kind != "outer" or len(looped) != 1 or looped[0].index:
+            return False
+        first = passes[0]
+        return (all(self.is_vector(r.value) for r in first.reductions) and any(
+            isinstance(n, Load) and self.is_vector(self.key(n)) and not self.varies_by_row(self.key(n))
+            for n in first.inside))
+
+    def banked(self, passes) -> None:
+        """Walk the loop axes once per unit: loads shared by the inner rows come in once per loop
+        point, and each inner row accumulates into its own tile of an accumulator bank."""
+        first = passes[0]
+        skip = lambda key, node: self.is_const(key, node) or self.is_shared(key, node)  # noqa: E731
+        self.section(self.items([n for p in passes for n in p.before],
+                                lambda k, n: not self.is_shared(k, n)), "shared")
+        banks = [(red, Ref("bank", i)) for i, red in enumerate(first.reductions)]
+        self.banks = len(banks)
+        self.begin("rows")
+        for red, bank in banks:
+            self.add(Step("acc_init", red.name, bank))
+        self.end()
+        self.begin("axes")
+        self.section(self.items(first.inside, lambda k, n: self.varies_by_row(k)), "loop0")
+        self.begin("rows")
+        self.section(self.items(first.inside, lambda k, n: not self.varies_by_row(k))
+                     + [("acc", red, bank) for red, bank in banks], "row0")
+        self.end()
+        self.end()
+        for red, bank in banks:
+            self.home[red.name] = bank
+        self.begin("rows")
+        for p in passes:
+            self.section(self.items(p.before, skip), f"unit{p.index}")
+        self.end()
 
     # ---------------------------------------------------------------- finishing
     def finish(self, name: str, caps) -> Mode:
         self.end()                                   # closes "units"
-        steps = _insert_frees(self.steps, len(self.groups))
-        mapping, pool = _allocate(steps, self.groups)
-        steps = [_remap_step(s, mapping) for s in steps]
-        groups = tuple(dataclasses.replace(g, targets=tuple(_remap(t, mapping) for t in g.targets))
+        steps = insert_frees(self.steps, len(self.groups))
+        mapping, pool = allocate(steps, self.groups)
+        steps = [remap_step(s, mapping) for s in steps]
+        groups = tuple(dataclasses.replace(g, targets=tuple(remap_ref(t, mapping) for t in g.targets))
                        for g in self.groups)
         begin = next(i for i, s in enumerate(steps) if s.kind == "units")
-        end = next(e for b, e in _loop_spans(steps) if b == begin)
-        queues = _limit_buffers(self.queues, caps.max_queue_buffers)
+        end = next(e for b, e in loop_spans(steps) if b == begin)
+        queues = limit_buffers(self.queues, caps.max_queue_buffers)
         return Mode(name, queues, groups, tuple(steps[:begin]), tuple(steps[begin + 1:end]),
-                    tuple(steps[end + 1:]), pool, len(self.slot_of), self.work)
+                    tuple(steps[end + 1:]), pool, len(self.slot_of), self.work, self.banks)
 
 
 def _dtypes(dtypes) -> list[DType]:
     return list(dict.fromkeys(dtypes))
-
-
-def _limit_buffers(queues: list[Queue], limit: int) -> tuple[Queue, ...]:
-    """At most `limit` queue buffers per position: drop double buffering first, then give up."""
-    result = list(queues)
-    for position in ("VECIN", "VECOUT"):
-        mine = [i for i, q in enumerate(result) if q.position == position]
-        if sum(result[i].buffers for i in mine) > limit:
-            for i in mine:
-                result[i] = dataclasses.replace(result[i], buffers=1)
-        if len(mine) > limit:
-            raise PlanError(f"{len(mine)} {position} queues exceed the {limit} buffers of a position")
-    return tuple(result)
-
-
-# ---------------------------------------------------------------------------- liveness
-def _refs(step: Step):
-    return ([step.dst] if step.dst else []) + list(step.args) + list(step.temps)
-
-
-def _loop_spans(steps: list[Step]) -> list[tuple[int, int]]:
-    spans, stack = [], []
-    for i, step in enumerate(steps):
-        if step.kind in BEGIN:
-            stack.append(i)
-        elif step.kind == "end":
-            spans.append((stack.pop(), i))
-    return spans
-
-
-def _extend(spans, define: int, use: int) -> int:
-    """A use inside a loop that does not contain the definition keeps the value to the loop's end."""
-    last = use
-    for begin, end in spans:
-        if begin < use < end and not begin < define < end:
-            last = max(last, end)
-    return last
-
-
-def _insert_frees(steps: list[Step], ngroups: int) -> list[Step]:
-    """Free each input group's queue tensor after the last read of an fp32 load it holds."""
-    spans = _loop_spans(steps)
-    born: dict[int, int] = {}
-    where: dict[int, int] = {}
-    for i, step in enumerate(steps):
-        if step.kind == "copy_in":
-            born[step.group] = where[step.group] = i
-        for ref in _refs(step):
-            if ref.kind == "in":
-                where[ref.index] = max(where[ref.index], _extend(spans, born[ref.index], i))
-    result = list(steps)
-    for group, index in sorted(where.items(), key=lambda item: -item[1]):
-        result.insert(index + 1, Step("free_in", group=group))
-    return result
-
-
-def _allocate(steps: list[Step], groups: list[Group]) -> tuple[dict[int, int], int]:
-    """Linear-scan assignment of pool buffers to virtual registers; returns (vreg -> buffer, count).
-    Operands dying at a step may share the result's buffer (in-place ops are legal); temporaries
-    never do (a narrow->wide Cast must not overlap)."""
-    spans = _loop_spans(steps)
-    define, last = {}, {}
-    for i, step in enumerate(steps):
-        born = [t for t in (groups[step.group].targets if step.kind == "copy_in" else ())]
-        for ref in born + ([step.dst] if step.dst else []) + list(step.temps):
-            if ref.kind == "pool" and ref.index not in define:
-                define[ref.index], last[ref.index] = i, i
-        uses = list(step.args) + ([step.dst] if step.kind == "acc_add" else [])
-        for ref in uses:
-            if ref.kind == "pool":
-                last[ref.index] = max(last[ref.index], _extend(spans, define[ref.index], i))
-    mapping, free, count = {}, [], 0
-
-    def take(vreg):
-        nonlocal count
-        if free:
-            free.sort()
-            mapping[vreg] = free.pop(0)
-        else:
-            mapping[vreg], count = count, count + 1
-
-    for i, step in enumerate(steps):
-        born = [v for v, d in define.items() if d == i]
-        temps = {t.index for t in step.temps if t.kind == "pool"}
-        for vreg in sorted(temps & set(born)):
-            take(vreg)
-        free += [mapping[v] for v, e in last.items() if e == i and define[v] < i]
-        for vreg in born:
-            if vreg not in temps:
-                take(vreg)
-        free += [mapping[v] for v in born if last[v] == i]
-    return mapping, count
-
-
-def _remap(ref: Ref, mapping: dict[int, int]) -> Ref:
-    return dataclasses.replace(ref, index=mapping[ref.index]) if ref.kind == "pool" else ref
-
-
-def _remap_step(step: Step, mapping: dict[int, int]) -> Step:
-    return dataclasses.replace(
-        step, dst=_remap(step.dst, mapping) if step.dst else None,
-        args=tuple(_remap(r, mapping) for r in step.args),
-        temps=tuple(_remap(r, mapping) for r in step.temps))

@@ -106,25 +106,13 @@ def plan_cpu(kernel: Kernel, caps: CpuCaps = CpuCaps()) -> CpuPlan:
 
 
 def is_outer_reduction(kernel: Kernel) -> bool:
-    """True when no inner load is contiguous along the last reduction axis but some is along the
-    last outer axis (hc_post's sum over streams): reduce whole rows of lanes at a time."""
-    inner_loads = [n for n in kernel.loads() if n.name in kernel.inner]
+    """Lane mode pays when the loads that vary along the last outer axis are contiguous along it
+    and none of them is contiguous along the reduction (hc_post's and hc_mix's sums over the
+    streams). Loads invariant along that axis (per-row scalars like comb[j, k]) do not count."""
     last_r, last_x = kernel.reduce_axes[-1].symbol, kernel.axes[-1].symbol
     symbols = kernel.axis_symbols + kernel.reduce_symbols
-    forms = [affine(n.index, symbols) for n in inner_loads]
-    if any(f is None or f.stride(last_r) == 1 for f in forms):
+    forms = [affine(n.index, symbols) for n in kernel.loads() if n.name in kernel.inner]
+    if any(f is None for f in forms):
         return False
-    return any(f.stride(last_x) == 1 for f in forms)
-
-
-def check_kernel(kernel: Kernel) -> None:
-    """Structural checks every planner relies on; raises PlanError."""
-    defined: set[str] = set()
-    for node in kernel.nodes:
-        for operand in node.operands:
-            if operand not in defined:
-                raise PlanError(f"{kernel.name}: {node.name} uses {operand} before it is defined")
-        if not isinstance(node, Store):
-            defined.add(node.name)
-    if not kernel.stores():
-        raise PlanError(f"{kernel.name}: kernel stores nothing")
+    varying = [f for f in forms if f.stride(last_x) != 0]
+    return bool(varying) and all(f.stride(last_x) == 1 and f.stride(last_r) != 1 for f in varying)

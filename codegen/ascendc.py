@@ -14,9 +14,9 @@ import dataclasses
 import sympy
 
 from ..autofuse.ascendc_plan import AscendCCaps, AscendCPlan, plan_ascendc
-from ..autofuse.ascendc_steps import Mode, Ref, Step
-from ..autofuse.ir import (Cast, Compute, Constant, DType, IndexValue, Kernel, Load, Op, Reduce,
-                           ReduceOp, Store, store_key)
+from ..autofuse.ascendc_program import Mode, Ref, Step
+from ..autofuse.ir import (COMPARISONS, Cast, Compute, Constant, DType, IndexValue, Kernel, Load,
+                           Op, Reduce, ReduceOp, Store, store_key)
 from ..autofuse.text import format_node
 from ..autofuse.decomp import (apply_rewrites, reciprocal_as_div, rsqrt_as_div_sqrt,
                                sigmoid_as_exp)
@@ -25,8 +25,9 @@ from .base import ENV, IndexPrinter, KernelSource, OpTable, UnsupportedOp, forma
 TARGET = "ascendc"
 
 # element type of a dtype in GM and UB
-ELEM = {DType.F32: "float", DType.F16: "half", DType.BF16: "bfloat16_t", DType.F64: "double"}
-SUFFIX = {DType.F16: "f16", DType.BF16: "bf16"}
+ELEM = {DType.F32: "float", DType.F16: "half", DType.BF16: "bfloat16_t", DType.F64: "double",
+        DType.U8: "uint8_t"}
+SUFFIX = {DType.F16: "f16", DType.BF16: "bf16", DType.U8: "u8"}
 
 # Tile ops, count form. {dst} {a} {b} / {x} are tensors, {n} the element count.
 ASCENDC_OPS: OpTable = {
@@ -43,6 +44,14 @@ ASCENDC_OPS: OpTable = {
     Op.SQRT: "AscendC::Sqrt({dst}, {x}, {n});",
     Op.RELU: "AscendC::Relu({dst}, {x}, {n});",
     Op.SQUARE: "AscendC::Mul({dst}, {x}, {x}, {n});",
+    # bit masks in uint8_t; {n} is the tile count rounded up to whole 256-byte repeats
+    Op.EQ: "AscendC::Compare({dst}, {a}, {b}, AscendC::CMPMODE::EQ, {n});",
+    Op.NE: "AscendC::Compare({dst}, {a}, {b}, AscendC::CMPMODE::NE, {n});",
+    Op.LT: "AscendC::Compare({dst}, {a}, {b}, AscendC::CMPMODE::LT, {n});",
+    Op.LE: "AscendC::Compare({dst}, {a}, {b}, AscendC::CMPMODE::LE, {n});",
+    Op.GT: "AscendC::Compare({dst}, {a}, {b}, AscendC::CMPMODE::GT, {n});",
+    Op.GE: "AscendC::Compare({dst}, {a}, {b}, AscendC::CMPMODE::GE, {n});",
+    Op.WHERE: "AscendC::Select({dst}, {cond}, {a}, {b}, AscendC::SELMODE::VSEL_TENSOR_TENSOR_MODE, {n});",
 }
 # Tensor-scalar forms: {a} is the tile, {s} a C++ float. a - s is a + (-s), exactly.
 ASCENDC_SCALAR_OPS: OpTable = {
@@ -51,7 +60,11 @@ ASCENDC_SCALAR_OPS: OpTable = {
     Op.MAXIMUM: "AscendC::Maxs({dst}, {a}, {s}, {n});",
     Op.MINIMUM: "AscendC::Mins({dst}, {a}, {s}, {n});",
     Op.SUB: "AscendC::Adds({dst}, {a}, -({s}), {n});",
+    **{op: f"AscendC::CompareScalar({{dst}}, {{a}}, {{s}}, AscendC::CMPMODE::{op.name}, {{n}});"
+       for op in (Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE)},
 }
+# s < a is a > s: the comparison a scalar-first operand pair turns into
+FLIPPED = {Op.LT: Op.GT, Op.GT: Op.LT, Op.LE: Op.GE, Op.GE: Op.LE, Op.EQ: Op.EQ, Op.NE: Op.NE}
 # s - a: negate, then add (both exact)
 SCALAR_MINUS_TILE = "AscendC::Muls({dst}, {a}, -1.0f, {n});\nAscendC::Adds({dst}, {dst}, {s}, {n});"
 
@@ -64,9 +77,8 @@ ASCENDC_UNSUPPORTED = {
         Op.FLOORDIV, Op.TRUNCDIV, Op.FMOD, Op.REMAINDER, Op.FLOOR, Op.CEIL, Op.TRUNC, Op.ROUND,
         Op.SIGN, Op.ISNAN, Op.ISINF, Op.BITWISE_AND, Op.BITWISE_OR, Op.BITWISE_XOR,
         Op.BITWISE_NOT)},
-    **{op: "comparisons and masks (Compare/Select) are not planned yet" for op in (
-        Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE, Op.LOGICAL_AND, Op.LOGICAL_OR,
-        Op.LOGICAL_XOR, Op.LOGICAL_NOT, Op.WHERE)},
+    **{op: "mask logic on Compare bit masks is not planned yet" for op in (
+        Op.LOGICAL_AND, Op.LOGICAL_OR, Op.LOGICAL_XOR, Op.LOGICAL_NOT)},
 }
 REDUCE_INIT = {ReduceOp.SUM: "0.0f", ReduceOp.MAX: "-__builtin_inff()", ReduceOp.MIN: "__builtin_inff()"}
 REDUCE_STEP = {ReduceOp.SUM: "Add", ReduceOp.MAX: "Max", ReduceOp.MIN: "Min"}
@@ -76,7 +88,7 @@ REDUCE_ROW = {ReduceOp.SUM: "AscendC::ReduceSum({dst}, {src}, work, {n});",
 # Lowered before planning: Rsqrt and Reciprocal miss the documented 1e-4 fp32 relative-error bound
 # (reference/ascendc_api.md 4.2), so they become Sqrt + Div and Div; Sigmoid becomes Muls/Exp/Adds/Div.
 ASCENDC_REWRITES = [rsqrt_as_div_sqrt, reciprocal_as_div, sigmoid_as_exp]
-COUNTS = {"n": "n", "1": "1", "tl": "tl", "red": "(L < tl ? L : tl)"}
+COUNTS = {"n": "n", "1": "1", "tl": "tl", "red": "(L < tl ? L : tl)", "n64": "(n + 63) / 64 * 64"}
 FLOATS = (DType.F32, DType.F16, DType.BF16)
 
 
@@ -107,10 +119,13 @@ def check_supported(kernel: Kernel) -> None:
             raise UnsupportedOp(TARGET, "index_expr" if isinstance(node, IndexValue) else "constant",
                                 dtype, line)
         if isinstance(node, Compute):
-            operand_dtypes = {kernel.by_name[a].dtype for a in node.args}
+            values = node.args[1:] if node.op is Op.WHERE else node.args
+            operand_dtypes = {kernel.by_name[a].dtype for a in values}
             if node.op not in ASCENDC_OPS:
                 raise UnsupportedOp(TARGET, node.op, dtype, line)
-            if dtype not in FLOATS or not operand_dtypes <= set(FLOATS):
+            result_ok = dtype in FLOATS or (dtype is DType.BOOL and node.op in COMPARISONS)
+            cond_ok = node.op is not Op.WHERE or kernel.by_name[node.args[0]].dtype is DType.BOOL
+            if not (result_ok and cond_ok and operand_dtypes <= set(FLOATS)):
                 raise UnsupportedOp(TARGET, node.op, dtype, line)
         if isinstance(node, Cast):
             src = kernel.by_name[node.value].dtype
@@ -146,6 +161,8 @@ def tensor(ref: Ref) -> str:
         return f"p{ref.index}{narrow}"
     if ref.kind == "slot":
         return f"c{ref.index}{narrow}"
+    if ref.kind == "bank":                 # this inner row's tile of accumulator bank `index`
+        return f"bank[({ref.index} * inner + irow) * tl]" if ref.index else "bank[irow * tl]"
     base = f"{ref.kind}{ref.index}"
     return base if ref.pos == 0 else f"{base}[{ref.pos} * tl]"
 
@@ -163,14 +180,15 @@ def render_op(step: Step, ctx: _Ctx) -> list[str]:
     n = COUNTS[step.count]
     tensors = [a.kind not in ("expr", "literal") for a in step.args]
     if all(tensors):
-        keys = ("x",) if len(step.args) == 1 else ("a", "b")
+        keys = {1: ("x",), 2: ("a", "b"), 3: ("cond", "a", "b")}[len(step.args)]
         return [ASCENDC_OPS[node.op].format(dst=tensor(step.dst), n=n,
                                              **dict(zip(keys, map(tensor, step.args))))]
     t, s = (0, 1) if tensors[0] else (1, 0)
     fields = dict(dst=tensor(step.dst), a=tensor(step.args[t]), s=scalar(step.args[s], ctx), n=n)
     if node.op is Op.SUB and s == 0:
         return SCALAR_MINUS_TILE.format(**fields).splitlines()
-    return [ASCENDC_SCALAR_OPS[node.op].format(**fields)]
+    op = FLIPPED[node.op] if s == 0 and node.op in FLIPPED else node.op
+    return [ASCENDC_SCALAR_OPS[op].format(**fields)]
 
 
 def render_copy_in(step: Step, ctx: _Ctx) -> list[str]:
@@ -242,20 +260,22 @@ def render_step(step: Step, ctx: _Ctx) -> list[str]:
     """The C++ lines of one step (loops open here and close at their `end` step)."""
     kind, n = step.kind, COUNTS[step.count]
     red = ctx.nodes.get(step.node)
+    t, arg = tensor, lambda i: scalar(step.args[i], ctx)
+    rint, none = "AscendC::RoundMode::CAST_RINT", "AscendC::RoundMode::CAST_NONE"
     simple = {
         "free_in": lambda: [f"que{ctx.mode.groups[step.group].queue}_.FreeTensor(in{step.group});"],
-        "index": lambda: [f"const float s_{step.node} = static_cast<float>({ctx.index(ctx.nodes[step.node].expr)});"],
-        "cast_expr": lambda: [f"const float s_{step.node} = static_cast<float>({scalar(step.args[0], ctx)});"],
-        "to_slot": lambda: [f"AscendC::Duplicate({tensor(step.dst)}, {scalar(step.args[0], ctx)}, 1);"],
-        "to_expr": lambda: [f"const float s_{step.node} = {tensor(step.args[0])}.GetValue(0);"],
-        "broadcast": lambda: [f"AscendC::Duplicate({tensor(step.dst)}, {scalar(step.args[0], ctx)}, {n});"],
-        "round": lambda: [
-            f"AscendC::Cast({tensor(step.temps[0])}, {tensor(step.args[0])}, AscendC::RoundMode::CAST_RINT, {n});",
-            f"AscendC::Cast({tensor(step.dst)}, {tensor(step.temps[0])}, AscendC::RoundMode::CAST_NONE, {n});"],
-        "acc_init": lambda: [f"AscendC::Duplicate({tensor(step.dst)}, {REDUCE_INIT[red.op]}, {n});"],
-        "acc_add": lambda: [f"AscendC::{REDUCE_STEP[red.op]}({tensor(step.dst)}, {tensor(step.args[0])}, "
-                            f"{tensor(step.args[1])}, {n});"],
-        "reduce": lambda: [REDUCE_ROW[red.op].format(dst=tensor(step.dst), src=tensor(step.args[0]), n=n)],
+        "index": lambda: [f"const float s_{step.node} = "
+                          f"static_cast<float>({ctx.index(ctx.nodes[step.node].expr)});"],
+        "cast_expr": lambda: [f"const float s_{step.node} = static_cast<float>({arg(0)});"],
+        "to_slot": lambda: [f"AscendC::Duplicate({t(step.dst)}, {arg(0)}, 1);"],
+        "to_expr": lambda: [f"const float s_{step.node} = {t(step.args[0])}.GetValue(0);"],
+        "broadcast": lambda: [f"AscendC::Duplicate({t(step.dst)}, {arg(0)}, {n});"],
+        "round": lambda: [f"AscendC::Cast({t(step.temps[0])}, {t(step.args[0])}, {rint}, {n});",
+                          f"AscendC::Cast({t(step.dst)}, {t(step.temps[0])}, {none}, {n});"],
+        "acc_init": lambda: [f"AscendC::Duplicate({t(step.dst)}, {REDUCE_INIT[red.op]}, {n});"],
+        "acc_add": lambda: [f"AscendC::{REDUCE_STEP[red.op]}({t(step.dst)}, {t(step.args[0])}, "
+                            f"{t(step.args[1])}, {n});"],
+        "reduce": lambda: [REDUCE_ROW[red.op].format(dst=t(step.dst), src=t(step.args[0]), n=n)],
     }
     if kind in simple:
         return simple[kind]()
@@ -275,11 +295,15 @@ def render_steps(steps, ctx: _Ctx, indent: int = 0) -> list[str]:
                       pad + "    const int64_t t0 = tile * tl;",
                       pad + "    const int64_t n = L - t0 < tl ? L - t0 : tl;"]
             stack.append(1)
-        elif step.kind == "axes":
-            loops = ctx.plan.layout.loops
+        elif step.kind in ("axes", "rows"):
+            loops = ctx.plan.layout.loops if step.kind == "axes" else ctx.plan.layout.inner
             for depth, axis in enumerate(loops):
                 lines.append(pad + "    " * depth + f"for (int64_t {axis.symbol} = 0; {axis.symbol} < "
                              f"{ctx.index(axis.size)}; ++{axis.symbol}) {{")
+            if step.kind == "rows" and ctx.mode.banks:
+                flat = sum((a.symbol * sympy.Mul(*[b.size for b in loops[i + 1:]])
+                            for i, a in enumerate(loops)), sympy.Integer(0))
+                lines.append(pad + "    " * len(loops) + f"const int64_t irow = {ctx.index(flat)};")
             stack.append(len(loops))
         elif step.kind == "end":
             for depth in reversed(range(stack.pop())):
@@ -313,8 +337,10 @@ def _views(mode: Mode, steps) -> list[str]:
     refs |= {t for g in mode.groups for t in g.targets}
     lines = [f"AscendC::LocalTensor<float> p{k} = pool[{k} * tl];" for k in range(mode.pool)]
     for ref in sorted((r for r in refs if r.kind in ("pool", "slot") and r.dtype in SUFFIX),
-                      key=lambda r: (r.kind, r.index)):
-        base, scale = ("pool_", f"{ref.index * 2} * tl") if ref.kind == "pool" else ("scal_", str(ref.index * 16))
+                      key=lambda r: (r.kind, r.index, r.dtype.value)):
+        per_float = 4 // ref.dtype.itemsize                # narrow elements per fp32 element
+        base, scale = (("pool_", f"{ref.index * per_float} * tl") if ref.kind == "pool"
+                       else ("scal_", str(ref.index * 8 * per_float)))
         lines.append(f"AscendC::LocalTensor<{ELEM[ref.dtype]}> {tensor(ref)} = "
                      f"{base}.Get<{ELEM[ref.dtype]}>()[{scale}];")
     lines += [f"AscendC::LocalTensor<float> c{k} = sc[{k * 8}];" for k in range(mode.slots)
@@ -336,7 +362,8 @@ def render_mode(plan: AscendCPlan, mode: Mode, index: IndexPrinter) -> dict:
         size = f"{32 * q.slots}" if q.scalar else f"{q.slots} * tl * sizeof({ELEM[q.dtype]})"
         init.append(f"pipe->InitBuffer(que{i}_, {q.buffers}, {size});")
     tbufs = [("pool_", mode.pool > 0, f"{mode.pool} * tl * sizeof(float)"),
-             ("scal_", mode.slots > 0, f"{32 * mode.slots}"), ("work_", mode.work, "tl + 32")]
+             ("scal_", mode.slots > 0, f"{32 * mode.slots}"), ("work_", mode.work, "tl + 32"),
+             ("bank_", mode.banks > 0, f"{mode.banks} * t.inner * tl * sizeof(float)")]
     for name, used, size in tbufs:
         if used:
             members.append(f"AscendC::TBuf<AscendC::TPosition::VECCALC> {name};")
@@ -344,7 +371,9 @@ def render_mode(plan: AscendCPlan, mode: Mode, index: IndexPrinter) -> dict:
     locals_ = [line for name, used, line in (
         ("pool", mode.pool > 0, "AscendC::LocalTensor<float> pool = pool_.Get<float>();"),
         ("sc", mode.slots > 0, "AscendC::LocalTensor<float> sc = scal_.Get<float>();"),
-        ("work", mode.work, "AscendC::LocalTensor<float> work = work_.Get<float>();")) if used]
+        ("work", mode.work, "AscendC::LocalTensor<float> work = work_.Get<float>();"),
+        ("bank", mode.banks > 0, "AscendC::LocalTensor<float> bank = bank_.Get<float>();"),
+        ("inner", mode.banks > 1, "const int64_t inner = t_.inner;")) if used]
     locals_ += _views(mode, steps)
     if mode.name == "resident":
         locals_ += ["const int64_t t0 = 0;", "const int64_t n = L;"]
@@ -370,15 +399,16 @@ def render_plan(plan: AscendCPlan, target: str = TARGET) -> KernelSource:
     kernel_text = ENV.get_template("ascendc/kernel.cpp.j2").render(
         **common, sizes=sizes, origin=kernel.origin.splitlines(), fields=[f for f, _ in plan.tiling],
         gm=[(b.name, ELEM[b.dtype]) for b in kernel.buffers], modes=modes, dispatch=dispatch,
-        params=[f"GM_ADDR {b}" for b in buffers])
+        params=[f"GM_ADDR {b}_ptr" for b in buffers])
     size_args = ", ".join(sizes)
     tiling_text = ENV.get_template("ascendc/tiling.cpp.j2").render(
         **common, sizes=sizes, fields=[(f, host(e)) for f, e in plan.tiling], size_args=size_args,
         size_params=", ".join(f"int64_t {s}" for s in sizes))
     entry = f"launch_{kernel.name}"
     launcher_text = ENV.get_template("ascendc/launcher.cpp.j2").render(
-        **common, entry=entry, size_args=size_args, buffer_args=", ".join(buffers),
-        launch_params=", ".join(["void* stream", *(f"uint8_t* {b}" for b in buffers),
+        **common, entry=entry, size_args=size_args, buffer_args=", ".join(f"{b}_ptr" for b in buffers),
+        ub_budget=plan.caps.ub_budget,
+        launch_params=", ".join(["void* stream", *(f"uint8_t* {b}_ptr" for b in buffers),
                                  *(f"int64_t {s}" for s in sizes)]))
     arg_types = ("uint8_t*",) * len(buffers) + ("int64_t",) * len(sizes)
     return KernelSource(target, kernel.name, kernel_text + tiling_text + launcher_text, entry,
@@ -386,7 +416,7 @@ def render_plan(plan: AscendCPlan, target: str = TARGET) -> KernelSource:
 
 
 def _dispatch(modes: list[dict], buffers: list[str]) -> list[str]:
-    call = ", ".join(buffers)
+    call = ", ".join(f"{b}_ptr" for b in buffers)
     if len(modes) == 1:
         return [f"{modes[0]['cls']} op;", f"op.Init({call}, t, &pipe);", "op.Process();"]
     lines = []

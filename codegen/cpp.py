@@ -51,7 +51,7 @@ CPP_OPS: OpTable = {
     Op.COPYSIGN: "std::copysign({a}, {b})",
     Op.NEG: "(-{x})",
     Op.ABS: "std::abs({x})",
-    Op.EXP: "std::exp({x})",
+    Op.EXP: "npu_ext::exp({x})",
     Op.EXP2: "std::exp2({x})",
     Op.EXPM1: "std::expm1({x})",
     Op.LOG: "std::log({x})",
@@ -61,7 +61,7 @@ CPP_OPS: OpTable = {
     Op.SQRT: "std::sqrt({x})",
     Op.RSQRT: "(1 / std::sqrt({x}))",
     Op.RECIPROCAL: "(1 / {x})",
-    Op.SIGMOID: "(1 / (1 + std::exp(-{x})))",
+    Op.SIGMOID: "(1 / (1 + npu_ext::exp(-{x})))",
     Op.TANH: "std::tanh({x})",
     Op.ERF: "std::erf({x})",
     Op.SIN: "std::sin({x})",
@@ -167,10 +167,7 @@ def _cast(value: str, src: DType, dst: DType) -> str:
 
 def _store(node: Store, ctx: _Ctx) -> str:
     dtype = ctx.kernel.buffer_map[node.buffer].dtype
-    source = ctx.kernel.by_name[node.value]
-    if isinstance(source, Cast) and source.dtype == dtype and dtype.is_low_precision:
-        source = ctx.kernel.by_name[source.value]     # the store rounds once; rounding twice is the same
-    value = ctx.ref(source.name)
+    value = ctx.ref(node.value)
     value = {DType.BF16: f"npu_ext::f32_to_bf16({value})",
              DType.F16: f"npu_ext::f32_to_f16({value})"}.get(
         dtype, f"static_cast<{MEMORY_TYPE[dtype]}>({value})")

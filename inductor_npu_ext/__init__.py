@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from . import config
 from .registration import register, registered_devices
+from .targets import clear_caches
 
 __version__ = "0.1.0"
-__all__ = ["config", "register", "registered_devices", "__version__"]
+__all__ = ["config", "clear_caches", "register", "registered_devices", "__version__"]
 
 register()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import cache, sim
+from . import cache, config, sim
 from .autofuse.ascendc_plan import AscendCCaps, caps_for
 from .autofuse.ir import Kernel
 from .codegen import ascendc as ascendc_codegen
@@ -46,19 +46,26 @@ class AscendCSimTarget(HostCompiledTarget):
     name = "ascendc-sim"
     device = "cpu"
 
-    def __init__(self, caps: AscendCCaps = AscendCCaps()):
+    def __init__(self, caps: AscendCCaps | None = None):
         super().__init__()
-        self.caps = caps
+        self.fixed_caps = caps
+
+    @property
+    def caps(self) -> AscendCCaps:
+        """The SoC emulated: INDUCTOR_NPU_EXT_SOC (e.g. Ascend910B3: 40 cores), else 48 cores."""
+        return self.fixed_caps or caps_for(config.soc or None)
 
     def flags(self) -> list[str]:
-        return [*sim.compile_flags(), "-O2", "-shared", "-fPIC", f"-I{python_include()}"]
+        return [*sim.compile_flags(), "-O1", "-shared", "-fPIC", f"-I{python_include()}"]
 
     def render(self, kernel: Kernel) -> KernelSource:
         return ascendc_codegen.render_kernel(kernel, self.caps, target=self.name)
 
     def translation_unit(self, text: str, arg_types: tuple[str, ...], entry: str) -> str:
         args = ", ".join(["nullptr", *(f"a{i}" for i in range(len(arg_types)))])
-        call = f"ascendc_sim::ClearError(); {entry}({args}); npu_ext_sim_check()"
+        call = (f"ascendc_sim::ClearError(); if ({entry}({args}) != 0) throw std::runtime_error("
+                f"\"{entry}: this shape needs more UB than the kernel was planned for\"); "
+                "npu_ext_sim_check()")
         return sim.rewrite_launches(text) + SIM_CHECK + "\n" + render_binding(entry, arg_types, call)
 
     def spec(self, text: str, arg_types: tuple[str, ...], entry: str) -> cache.BuildSpec:
@@ -166,7 +173,7 @@ class AscendCTarget:
     def caps(self) -> AscendCCaps:
         """Vector core count of the current device's SoC (torch_npu), else the 48-core default."""
         if self._caps is None:
-            soc = os.environ.get("INDUCTOR_NPU_EXT_SOC")
+            soc = config.soc
             if not soc:
                 try:
                     import torch_npu
@@ -208,6 +215,7 @@ def make_npu_caller(function, arg_types: tuple[str, ...]) -> Callable:
 
     def call(*args):
         import torch
+        import torch_npu  # noqa: F401  (provides torch.npu)
         stream = torch.npu.current_stream().npu_stream      # drains torch_npu's task queue
         values = [a.data_ptr() if is_ptr else int(a) for a, is_ptr in zip(args, pointers)]
         status = function(stream, *values)

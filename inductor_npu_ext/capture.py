@@ -2,6 +2,7 @@
 autofuse Kernel. Imports torch (Inductor internals) and autofuse; nothing here renders source."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any, Sequence
 
@@ -264,13 +265,49 @@ def size_symbols(exprs, axis_symbols) -> tuple[sympy.Symbol, ...]:
     return tuple(sorted(found, key=lambda s: s.name))
 
 
+def node_sizes(sn) -> tuple[tuple, tuple]:
+    return tuple(tuple(s) for s in sn.get_ranges())
+
+
 def group_ranges(snodes) -> tuple[tuple, tuple]:
-    """(pointwise ranges, reduction ranges) shared by the group, from its reduction node if any."""
-    for sn in snodes:
-        pointwise, reduction = sn.get_ranges()
-        if reduction:
-            return tuple(pointwise), tuple(reduction)
-    return tuple(snodes[0].get_ranges()[0]), ()
+    """(pointwise ranges, reduction ranges) shared by the group: its reduction node's, or for a
+    pointwise group the finest split of the iteration space."""
+    sizes = [node_sizes(sn) for sn in snodes]
+    reductions = [s for s in sizes if s[1]]
+    if reductions:
+        return reductions[0]
+    return max(sizes, key=lambda s: len(s[0]))
+
+
+def _merged_indices(node_dims, dims, symbols):
+    """Index expressions for a node whose dims merge consecutive `dims` (Inductor merges loops
+    differently per node: (T*D,) beside (T, D)), or None when they do not line up."""
+    exprs, i = [], 0
+    for size in node_dims:
+        start, product = i, sympy.Integer(1)
+        while i < len(dims) and (i == start or sympy.expand(product - size) != 0):
+            product, i = product * dims[i], i + 1
+        if sympy.expand(product - size) != 0:
+            return None
+        exprs.append(sum(symbols[k] * sympy.Mul(*dims[k + 1:i]) for k in range(start, i)))
+    if any(d != 1 for d in dims[i:]):
+        return None
+    return exprs
+
+
+def replay_indices(sizes, prange, rrange, xs, rs):
+    """(iteration, reduction) index lists to replay a node of `sizes` in the group, or None: the
+    node runs over (P, R) (a reduction), over P + R (an epilogue over every element) or over P
+    (a suffix once per row), possibly with some of those loops merged."""
+    (node_p, node_r) = sizes
+    if node_r:
+        return (xs, rs) if sizes == (prange, rrange) else None
+    candidates = [(prange + rrange, xs + rs), (prange, xs)] if rrange else [(prange, xs)]
+    for dims, symbols in candidates:
+        exprs = _merged_indices(node_p, dims, symbols)
+        if exprs is not None:
+            return exprs, []
+    return None
 
 
 def capture_group(name: str, snodes, removable: set[str] = frozenset()) -> ir.Kernel:
@@ -285,18 +322,14 @@ def capture_group(name: str, snodes, removable: set[str] = frozenset()) -> ir.Ke
     handler = CaptureHandler(builder)
     for sn in snodes:
         body = sn._body
-        sizes = tuple(tuple(s) for s in sn.get_ranges())
+        sizes = node_sizes(sn)
+        indices = replay_indices(sizes, prange, rrange, xs, rs)
+        if indices is None:
+            raise CaptureError(f"node {sn.get_name()} has ranges {sizes}, group has {(prange, rrange)}")
         with V.set_ops_handler(handler):
-            if sizes == (prange, rrange):
-                body(xs, rs)
-            elif rrange and sizes == (prange + rrange, ()):
-                body(xs + rs, [])
-            elif sizes == (prange, ()):
-                body(xs, [])
-            else:
-                raise CaptureError(f"node {sn.get_name()} has ranges {sizes}, group has {(prange, rrange)}")
-    nodes = [n for n in builder.nodes
-             if not (isinstance(n, ir.Store) and n.buffer in removable)]
+            body(*indices)
+    nodes = simplify([n for n in builder.nodes
+                      if not (isinstance(n, ir.Store) and n.buffer in removable)])
     if not any(isinstance(n, ir.Store) for n in nodes):
         raise CaptureError("the group stores nothing outside itself")
     buffers = _buffers(builder, nodes)
@@ -308,6 +341,28 @@ def capture_group(name: str, snodes, removable: set[str] = frozenset()) -> ir.Ke
     origin = ", ".join(sn.get_name() for sn in snodes)
     return ir.Kernel(name=name, axes=axes, reduce_axes=raxes, buffers=buffers, nodes=tuple(nodes),
                      sizes=size_symbols(exprs, xs + rs), origin=f"fused nodes: {origin}")
+
+
+def simplify(nodes: list[ir.Node]) -> list[ir.Node]:
+    """Stores round to their buffer's dtype, so a store of a Cast to that same fp16/bf16 dtype
+    stores the Cast's operand (rounding twice is rounding once); then drop nodes nothing uses."""
+    by_name = {n.name: n for n in nodes if not isinstance(n, ir.Store)}
+    out = []
+    for n in nodes:
+        source = by_name.get(n.value) if isinstance(n, ir.Store) else None
+        if isinstance(source, ir.Cast) and source.dtype == n.dtype and n.dtype.is_low_precision:
+            n = dataclasses.replace(n, value=source.value)
+        out.append(n)
+    return _prune(out)
+
+
+def _prune(nodes: list[ir.Node]) -> list[ir.Node]:
+    """Remove nodes no store depends on (transitively)."""
+    needed: set[str] = set()
+    for n in reversed(nodes):
+        if isinstance(n, ir.Store) or n.name in needed:
+            needed.update(n.operands)
+    return [n for n in nodes if isinstance(n, ir.Store) or n.name in needed]
 
 
 def _buffers(builder: KernelBuilder, nodes) -> tuple[ir.Buffer, ...]:

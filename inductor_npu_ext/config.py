@@ -8,7 +8,8 @@ Imports the standard library only. Every setting here is listed in the README.
 | INDUCTOR_NPU_EXT_STRICT | 0 | 1: a kernel our backend cannot build raises instead of falling back |
 | INDUCTOR_NPU_EXT_CACHE_DIR | ~/.cache/inductor_npu_ext (or $XDG_CACHE_HOME/...) | kernel cache root |
 | INDUCTOR_NPU_EXT_CXX | g++ | host C++ compiler for cpp and ascendc-sim |
-| INDUCTOR_NPU_EXT_CXXFLAGS | -O3 -march=native | optimisation flags for the cpp target |
+| INDUCTOR_NPU_EXT_SOC | (detected) | SoC to plan AscendC for, e.g. Ascend910B3 (40 vector cores); default: torch_npu's, else 48 cores |
+| INDUCTOR_NPU_EXT_CXXFLAGS | -O3 -march=native -fno-math-errno -fno-trapping-math | optimisation flags for the cpp target |
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ target: str = os.environ.get("INDUCTOR_NPU_EXT_TARGET", "auto").strip().lower() 
 strict: bool = _env_bool("INDUCTOR_NPU_EXT_STRICT")
 cache_dir: str = os.environ.get("INDUCTOR_NPU_EXT_CACHE_DIR") or _default_cache_dir()
 cxx: str = os.environ.get("INDUCTOR_NPU_EXT_CXX", "g++")
-cxxflags: str = os.environ.get("INDUCTOR_NPU_EXT_CXXFLAGS", "-O3 -march=native")
+soc: str = os.environ.get("INDUCTOR_NPU_EXT_SOC", "")
+cxxflags: str = os.environ.get("INDUCTOR_NPU_EXT_CXXFLAGS", "-O3 -march=native -fno-math-errno -fno-trapping-math")
 
 
 def check() -> None:
@@ -47,7 +49,7 @@ def cache_path() -> Path:
 
 def snapshot() -> dict:
     """The settings that change generated code (they enter the FX-graph-cache key)."""
-    return {"target": target, "strict": strict, "cxx": cxx, "cxxflags": cxxflags}
+    return {"target": target, "strict": strict, "cxx": cxx, "cxxflags": cxxflags, "soc": soc}
 
 
 @contextlib.contextmanager
@@ -56,7 +58,7 @@ def patch(**settings):
     module = globals()
     old = {k: module[k] for k in settings}
     for k, v in settings.items():
-        if k not in ("target", "strict", "cache_dir", "cxx", "cxxflags"):
+        if k not in ("target", "strict", "cache_dir", "cxx", "cxxflags", "soc"):
             raise AttributeError(f"unknown inductor_npu_ext setting {k!r}")
         module[k] = v
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 
+import sympy
+
 from torch._inductor.scheduler import BaseScheduling, FusedSchedulerNode
 from torch._inductor.virtualized import V
 
@@ -13,7 +15,7 @@ from . import config, targets
 from .autofuse.plan import PlanError
 from .autofuse.text import format_kernel
 from .cache import BuildError
-from .capture import CaptureError, capture_group
+from .capture import CaptureError, capture_group, group_ranges, node_sizes, replay_indices
 from .codegen.base import UnsupportedOp
 from .counters import bump, kernels_key
 
@@ -45,15 +47,14 @@ def resolve_target(device: str) -> str | None:
 
 def group_shapes_ok(snodes) -> bool:
     """A group is ours to fuse if its nodes fit one loop nest: reductions over one (P, R), and
-    pointwise nodes over P + R or P (the three shapes capture replays)."""
-    sizes = [tuple(tuple(s) for s in sn.get_ranges()) for sn in snodes]
-    reductions = {s for s in sizes if s[1]}
-    if len(reductions) > 1:
+    pointwise nodes over P + R or P, possibly with loops merged (the shapes capture replays)."""
+    sizes = [node_sizes(sn) for sn in snodes]
+    if len({s for s in sizes if s[1]}) > 1:
         return False
-    if reductions:
-        (p, r), = reductions
-        return all(s in ((p, r), (p + r, ()), (p, ())) for s in sizes)
-    return len(set(sizes)) == 1
+    prange, rrange = group_ranges(snodes)
+    xs = [sympy.Symbol(f"x{i}") for i in range(len(prange))]
+    rs = [sympy.Symbol(f"r{i}") for i in range(len(rrange))]
+    return all(replay_indices(s, prange, rrange, xs, rs) is not None for s in sizes)
 
 
 class NpuExtScheduling(BaseScheduling):

@@ -109,7 +109,7 @@ class CppTarget(HostCompiledTarget):
     name = "cpp"
 
     def flags(self) -> list[str]:
-        return [*config.cxxflags.split(), "-fopenmp", "-shared", "-fPIC", "-std=c++17",
+        return [*config.cxxflags.split(), "-DNDEBUG", "-fopenmp", "-shared", "-fPIC", "-std=c++17",
                 f"-I{python_include()}"]
 
     def render(self, kernel: Kernel) -> KernelSource:
@@ -117,6 +117,15 @@ class CppTarget(HostCompiledTarget):
 
 
 TARGETS: dict[str, Target] = {"cpp": CppTarget()}
+
+
+def clear_caches() -> None:
+    """Forget kernels loaded in this process (the disk cache stays): the next use rebuilds or
+    reloads from disk. For benchmarks that measure cold starts, and for tests."""
+    for target in TARGETS.values():
+        loaded = getattr(target, "_loaded", None)
+        if loaded is not None:
+            loaded.clear()
 
 
 def get(name: str) -> Target:

@@ -55,7 +55,7 @@ extern "C" void kernel(const uint16_t* __restrict__ x, const uint16_t* __restric
             const float v11 = static_cast<float>(v10);
             const float v12 = (v11 * v9);
             const float v13 = npu_ext::round_bf16(v12);
-            y[(r0 + (512 * x0))] = npu_ext::f32_to_bf16(v12);
+            y[(r0 + (512 * x0))] = npu_ext::f32_to_bf16(v13);
         }
     }
 }
@@ -122,7 +122,7 @@ extern "C" void kernel(const float* __restrict__ comb, const uint16_t* __restric
             const int64_t x2 = lane_lo + l;
             v9[l] = (v8[l] + v4[l]);
             v10[l] = npu_ext::round_bf16(v9[l]);
-            y[(x2 + (s2 * x1) + (s1 * s2 * x0))] = npu_ext::f32_to_bf16(v9[l]);
+            y[(x2 + (s2 * x1) + (s1 * s2 * x0))] = npu_ext::f32_to_bf16(v10[l]);
         }
     }
 }
