@@ -1,6 +1,7 @@
 """The cpp templates use exactly the variables the renderer passes (StrictUndefined catches
 missing variables, not unused ones). The ascendc and triton templates have the same check in
-their golden tests (test_templates_use_exactly_the_passed_variables, test_template_variables)."""
+their golden tests (test_templates_use_exactly_the_passed_variables,
+test_template_variables_are_the_renderers)."""
 from __future__ import annotations
 
 import importlib.resources as resources
