@@ -5,6 +5,7 @@ Imports torch (Inductor), capture, targets and config."""
 from __future__ import annotations
 
 import logging
+import re
 
 import sympy
 
@@ -138,13 +139,14 @@ class NpuExtScheduling(BaseScheduling):
 
 
 def _reason(error: Exception) -> str:
+    """Short counter key: compile_error, unsupported_<op>, or the first words of the message
+    (e.g. `indirect_indexing`)."""
     if isinstance(error, BuildError):
         return "compile_error"
     if isinstance(error, UnsupportedOp):
-        return f"unsupported_{getattr(error.op, 'name', error.op)}".lower().replace(" ", "_")
-    text = str(error)
-    return type(error).__name__ + (":" + text.split(" is not supported")[0].replace(" ", "_")
-                                   if " is not supported" in text else "")
+        return "unsupported_" + str(getattr(error.op, "name", error.op)).lower().replace(" ", "_")
+    head = str(error).split(" is not supported")[0].splitlines()[0]
+    return re.sub(r"\W+", "_", head).strip("_")[:60] or type(error).__name__
 
 
 def _loader_expr(target: str, source) -> str:
