@@ -67,6 +67,14 @@ def apply_rule(table: OpTable, target: str, op: Op, args: list[str], dtype: DTyp
     return rule.format(**dict(zip(keys, args)))
 
 
+def float_or_int(float_form: str, int_form: str) -> Callable[..., str]:
+    """An op-table rule choosing its form by the operands' dtype (unary {x} or binary {a} {b})."""
+    def rule(*args: str, dtype: DType) -> str:
+        keys = dict(zip(("a", "b"), args)) if len(args) == 2 else {"x": args[0]}
+        return (float_form if dtype.is_float else int_form).format(**keys)
+    return rule
+
+
 def format_float(value: float, suffix: str = "f", inf: str = "INFINITY", nan: str = "NAN") -> str:
     """A float literal that round-trips; inf/nan spelled by the target."""
     if math.isnan(value):

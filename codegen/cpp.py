@@ -9,7 +9,8 @@ import sympy
 from ..autofuse.ir import (Cast, Compute, Constant, DType, IndexValue, Kernel, Load, Node, Op,
                            Reduce, ReduceOp, Store)
 from ..autofuse.plan import CpuPlan, Pass
-from .base import ENV, IndexPrinter, KernelSource, OpTable, UnsupportedOp, apply_rule, format_float
+from .base import (ENV, IndexPrinter, KernelSource, OpTable, UnsupportedOp, apply_rule, float_or_int,
+                   format_float)
 
 TARGET = "cpp"
 
@@ -29,20 +30,14 @@ def _minmax(name: str):
     return rule
 
 
-def _float_or_int(float_form: str, int_form: str):
-    def rule(a: str, b: str, dtype: DType) -> str:
-        return (float_form if dtype.is_float else int_form).format(a=a, b=b)
-    return rule
-
-
 CPP_OPS: OpTable = {
     Op.ADD: "({a} + {b})",
     Op.SUB: "({a} - {b})",
     Op.MUL: "({a} * {b})",
     Op.TRUEDIV: "({a} / {b})",
     Op.FLOORDIV: "npu_ext::floordiv({a}, {b})",
-    Op.TRUNCDIV: _float_or_int("std::trunc({a} / {b})", "({a} / {b})"),
-    Op.FMOD: _float_or_int("std::fmod({a}, {b})", "({a} % {b})"),
+    Op.TRUNCDIV: float_or_int("std::trunc({a} / {b})", "({a} / {b})"),
+    Op.FMOD: float_or_int("std::fmod({a}, {b})", "({a} % {b})"),
     Op.REMAINDER: "npu_ext::remainder({a}, {b})",
     Op.POW: "std::pow({a}, {b})",
     Op.MAXIMUM: _minmax("max"),

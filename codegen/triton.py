@@ -14,7 +14,7 @@ import sympy
 from ..autofuse.ir import (Cast, Compute, Constant, DType, IndexValue, Kernel, Load, Node, Op,
                            Reduce, ReduceOp, Store)
 from ..autofuse.plan import Pass, numel, schedule_passes
-from .base import ENV, IndexPrinter, KernelSource, OpTable, UnsupportedOp, apply_rule
+from .base import ENV, IndexPrinter, KernelSource, OpTable, UnsupportedOp, apply_rule, float_or_int
 
 TARGET = "triton"
 
@@ -28,13 +28,6 @@ SIGNATURE = {DType.F64: "*fp64", DType.F32: "*fp32", DType.F16: "*fp16", DType.B
              DType.I64: "*i64", DType.I32: "*i32", DType.I16: "*i16", DType.I8: "*i8",
              DType.U8: "*u8", DType.BOOL: "*i1"}
 INT_BITS = {DType.I64: 64, DType.I32: 32, DType.I16: 16, DType.I8: 8}
-
-
-def _float_or_int(float_form: str, int_form: str):
-    def rule(*args: str, dtype: DType) -> str:
-        keys = dict(zip(("a", "b"), args)) if len(args) == 2 else {"x": args[0]}
-        return (float_form if dtype.is_float else int_form).format(**keys)
-    return rule
 
 
 def _float_only(form: str, op: Op):
@@ -54,8 +47,8 @@ TRITON_OPS: OpTable = {
     Op.SUB: "({a} - {b})",
     Op.MUL: "({a} * {b})",
     Op.TRUEDIV: "({a} / {b})",
-    Op.FLOORDIV: _float_or_int("_floordiv_float({a}, {b})", "_floordiv({a}, {b})"),
-    Op.TRUNCDIV: _float_or_int("_trunc({a} / {b})", "({a} // {b})"),  # integer // truncates, like C
+    Op.FLOORDIV: float_or_int("_floordiv_float({a}, {b})", "_floordiv({a}, {b})"),
+    Op.TRUNCDIV: float_or_int("_trunc({a} / {b})", "({a} // {b})"),  # integer // truncates, like C
     Op.FMOD: "({a} % {b})",                  # Triton's % is C fmod for floats and integers
     Op.REMAINDER: "_remainder({a}, {b})",
     Op.POW: _float_only("libdevice.pow({a}, {b})", Op.POW),
