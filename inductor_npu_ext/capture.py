@@ -158,8 +158,9 @@ class CaptureHandler(DefaultHandler):
 class KernelBuilder:
     """Accumulates nodes for one kernel; forwards loads of buffers stored earlier in the kernel."""
 
-    def __init__(self, name: str, buffer_dtype, real_name=lambda n: n):
+    def __init__(self, name: str, buffer_dtype, real_name=lambda n: n, simplify_index=lambda e: e):
         self.name, self.buffer_dtype, self.real_name = name, buffer_dtype, real_name
+        self.simplify_index = simplify_index
         self.nodes: list[ir.Node] = []
         self.dtypes: dict[str, DType] = {}
         self.counter = itertools.count()
@@ -180,7 +181,7 @@ class KernelBuilder:
         return name
 
     def index(self, expr) -> sympy.Expr:
-        return convert_index(expr)
+        return convert_index(self.simplify_index(expr))
 
     def _value(self, value) -> str:
         """Inductor sometimes passes Python scalars straight into ops; make them constants."""
@@ -318,7 +319,10 @@ def capture_group(name: str, snodes, removable: set[str] = frozenset()) -> ir.Ke
     rs = [sympy_index_symbol(f"r{i}") for i in range(len(rrange))]
     scheduler = V.graph.scheduler
     real = (lambda n: scheduler.mutation_real_name.get(n, n)) if scheduler else (lambda n: n)
-    builder = KernelBuilder(name, V.graph.get_dtype, real)
+    # with the axis ranges known, FloorDiv(s0*x1 + x2, s0) is x1: merged loops replay as affine
+    ranges = dict(zip(xs + rs, prange + rrange))
+    builder = KernelBuilder(name, V.graph.get_dtype, real,
+                            lambda e: V.graph.sizevars.simplify_with_ranges(sympy.sympify(e), ranges))
     handler = CaptureHandler(builder)
     for sn in snodes:
         body = sn._body
