@@ -92,19 +92,6 @@ COUNTS = {"n": "n", "1": "1", "tl": "tl", "red": "(L < tl ? L : tl)", "n64": "(n
 FLOATS = (DType.F32, DType.F16, DType.BF16)
 
 
-class HostIndexPrinter(IndexPrinter):
-    """IndexPrinter whose Max/Min call our int64 helpers (no std::max template deduction issues)."""
-
-    def print(self, e: sympy.Expr) -> str:
-        if isinstance(e, (sympy.Max, sympy.Min)):
-            fn = "npu_ext_max" if isinstance(e, sympy.Max) else "npu_ext_min"
-            out = self.print(e.args[0])
-            for arg in e.args[1:]:
-                out = f"{fn}({out}, {self.print(arg)})"
-            return out
-        return super().print(e)
-
-
 # ------------------------------------------------------------------------------- support check
 def check_supported(kernel: Kernel) -> None:
     """Raise UnsupportedOp (target 'ascendc') for any op, dtype or cast this renderer cannot emit."""
@@ -389,7 +376,7 @@ def render_plan(plan: AscendCPlan, target: str = TARGET) -> KernelSource:
     kernel = plan.kernel
     names = {s: s.name for s in kernel.sizes}
     index = IndexPrinter(names)
-    host = HostIndexPrinter(names)
+    host = IndexPrinter(names, max_fn="npu_ext_max", min_fn="npu_ext_min")   # int64 helpers of the host code
     buffers = [b.name for b in kernel.buffers]
     sizes = [s.name for s in kernel.sizes]
     tiling_type = f"{kernel.name}_tiling"

@@ -86,11 +86,13 @@ def format_float(value: float, suffix: str = "f", inf: str = "INFINITY", nan: st
 
 class IndexPrinter:
     """Prints integer sympy index expressions with explicit integer ops (no pow, no floats).
-    `floordiv`/`mod` are format strings over {a} {b}; names maps symbols to target names."""
+    `floordiv`/`mod` are format strings over {a} {b}; `max_fn`/`min_fn` name the target's
+    two-argument max/min; names maps symbols to target names."""
 
     def __init__(self, names: Mapping[sympy.Symbol, str], floordiv: str = "({a} / {b})",
-                 mod: str = "({a} % {b})", cast: str = "{x}"):
-        self.names, self.floordiv, self.mod, self.cast = names, floordiv, mod, cast
+                 mod: str = "({a} % {b})", max_fn: str = "max", min_fn: str = "min"):
+        self.names, self.floordiv, self.mod = names, floordiv, mod
+        self.max_fn, self.min_fn = max_fn, min_fn
 
     def __call__(self, expr: sympy.Expr) -> str:
         return self.print(sympy.sympify(expr))
@@ -113,7 +115,7 @@ class IndexPrinter:
         if e.is_Pow and e.exp.is_Integer and int(e.exp) > 0:
             return "(" + " * ".join([self.print(e.base)] * int(e.exp)) + ")"
         if isinstance(e, (sympy.Max, sympy.Min)):
-            fn = "max" if isinstance(e, sympy.Max) else "min"
+            fn = self.max_fn if isinstance(e, sympy.Max) else self.min_fn
             out = self.print(e.args[0])
             for arg in e.args[1:]:
                 out = f"{fn}({out}, {self.print(arg)})"

@@ -19,6 +19,7 @@ from inductor_npu_ext.codegen.triton import TritonCaps  # noqa: E402
 from inductor_npu_ext.targets import TARGETS  # noqa: E402
 
 from .fragment_suite import DTYPES, FragmentTests, _flat  # noqa: E402
+from .special_values import values  # noqa: E402
 
 # (fragment, builder keywords, model dim D, kernels per graph or None) at interpreter sizes
 SMALL_CASES = {
@@ -96,7 +97,6 @@ class TestTritonCuda(FragmentTests):
 
 
 # ------------------------------------------------------------------------------------ op coverage
-SPECIAL = torch.tensor([0.0, -0.0, 1.5, -2.5, 0.5, -0.5, 3.0, float("inf"), -float("inf"), float("nan")])
 UNARY = ["abs", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sigmoid",
          "tanh", "erf", "sin", "cos", "floor", "ceil", "trunc", "round", "sign", "neg", "relu",
          "isnan", "isinf", "log2", "atan", "sinh", "log10", "tan", "asin", "acos", "cosh"]
@@ -111,13 +111,6 @@ def triton_cpu(interpret):
     with inductor_npu_ext.config.patch(target="triton", strict=True):
         yield
     torch._dynamo.reset()
-
-
-def values(n: int, dtype=torch.float32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, generator=g) * 3
-    x[: len(SPECIAL)] = SPECIAL[: min(n, len(SPECIAL))]
-    return x.to(dtype)
 
 
 def compare(fn, *args, atol=1e-5, rtol=1e-5):
