@@ -12,7 +12,7 @@ import inductor_npu_ext
 from benchmarks.fragments import FRAGMENTS, make_inputs
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
-DYNAMIC_T = (1, 2, 3, 64, 1000)
+DYNAMIC_T = (1, 2, 3, 64, 1000, 4097)
 STATIC_T = (1, 3, 1000)
 # (fragment, builder keywords, model dim D, kernels per graph or None when not pinned)
 CASES = {
