@@ -62,3 +62,19 @@ def test_fx_graph_cache_never_returns_stock_code(tmp_path):
     assert stock.get("kernels_cpp", 0) == 0
     ours = run(tmp_path, "k", "shared", target="cpp", fx_cache=True)
     assert ours["kernels_cpp"] >= 1
+
+
+def test_concurrent_processes_compile_each_kernel_once(tmp_path):
+    """torchrun-style ranks sharing a cache: the file lock lets one build and the other load."""
+    env = {**os.environ, "INDUCTOR_NPU_EXT_CACHE_DIR": str(tmp_path / "k"), "INDUCTOR_NPU_EXT_TARGET": "cpp",
+           "INDUCTOR_NPU_EXT_STRICT": "1", "TORCHINDUCTOR_FX_GRAPH_CACHE": "0", "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env={**env, "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / f"i{rank}")})
+             for rank in range(2)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert sum(r.get("compiler_runs", 0) for r in results) == results[0]["kernels_cpp"]
+    assert sum(r.get("cache_hits", 0) for r in results) == results[0]["kernels_cpp"]
