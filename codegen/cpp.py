@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sympy
-
 from ..autofuse.ir import (Cast, Compute, Constant, DType, IndexValue, Kernel, Load, Node, Op,
                            Reduce, ReduceOp, Store)
-from ..autofuse.plan import CpuPlan, Pass
+from ..autofuse.plan import CpuPlan, Pass, numel
 from .base import (ENV, IndexPrinter, KernelSource, OpTable, UnsupportedOp, apply_rule, float_or_int,
                    format_float)
 
@@ -134,7 +132,7 @@ def render_value(node: Node, ctx: _Ctx) -> str:
     if isinstance(node, IndexValue):
         return f"static_cast<{VALUE_TYPE[node.dtype]}>({ctx.index(node.expr)})"
     if isinstance(node, Cast):
-        return _cast(ctx.ref(node.value), k.by_name[node.value].dtype, node.dtype)
+        return _cast(ctx.ref(node.value), node.dtype)
     if isinstance(node, Compute):
         arg_dtype = k.by_name[node.args[-1]].dtype.compute
         args = [ctx.ref(a) for a in node.args]
@@ -150,7 +148,7 @@ def _literal(value, dtype: DType) -> str:
     return f"static_cast<{VALUE_TYPE[dtype]}>({int(value)}LL)"
 
 
-def _cast(value: str, src: DType, dst: DType) -> str:
+def _cast(value: str, dst: DType) -> str:
     if dst is DType.BF16:
         return f"npu_ext::round_bf16({value})"
     if dst is DType.F16:
@@ -200,7 +198,7 @@ def _walk_body(p: Pass, ctx: _Ctx, lane: bool) -> list[str]:
     """Inner nodes plus the accumulator updates of one reduction point."""
     raxes = ctx.kernel.reduce_axes
     body = render_nodes(p.inside, ctx)
-    flat = " + ".join(f"{ctx.index(a.symbol)} * {ctx.index(_stride(raxes, i))}"
+    flat = " + ".join(f"{ctx.index(a.symbol)} * {ctx.index(numel(raxes[i + 1:]))}"
                       for i, a in enumerate(raxes))
     suffix = "[l]" if lane else ""
     for red in p.reductions:
@@ -263,10 +261,6 @@ def render_lane_pass(p: Pass, ctx: _Ctx, lane_axis, lanes: int) -> list[str]:
     return lines
 
 
-def _stride(axes, i: int) -> sympy.Expr:
-    return sympy.Mul(*[a.size for a in axes[i + 1:]]) if i + 1 < len(axes) else sympy.Integer(1)
-
-
 def _loops(axes, body: list[str], ctx: _Ctx, pragma: str | None) -> list[str]:
     """Nested for-loops over axes; the pragma goes on the innermost one."""
     lines = body
@@ -281,7 +275,7 @@ def _decompose(outer, ctx: _Ctx, flat: str) -> list[str]:
     """Recover each outer axis index from the flattened row index."""
     lines = []
     for i, a in enumerate(outer):
-        value = f"{flat} / {ctx.index(_stride(outer, i))}" if i + 1 < len(outer) else flat
+        value = f"{flat} / {ctx.index(numel(outer[i + 1:]))}" if i + 1 < len(outer) else flat
         lines.append(f"const int64_t {a.symbol} = " + (f"({value}) % {ctx.index(a.size)};" if i else f"{value};"))
     return lines
 
@@ -289,7 +283,7 @@ def _decompose(outer, ctx: _Ctx, flat: str) -> list[str]:
 def render_body(kernel: Kernel, plan: CpuPlan, ctx: _Ctx) -> list[str]:
     """The function body: a parallel loop over rows, or over (rows x blocks of the split axis)."""
     outer, split = plan.outer, plan.vector_axis
-    lines = [f"const int64_t n_outer = {ctx.index(sympy.Mul(*[a.size for a in outer]))};"]
+    lines = [f"const int64_t n_outer = {ctx.index(numel(outer))};"]
     parallel = f"#pragma omp parallel for schedule(static) if(({ctx.index(plan.work)}) >= {plan.grain})"
     if split is None:
         inner = [line for p in plan.passes for line in render_pass(p, ctx)]

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -47,7 +48,7 @@ class BuildSpec:
     artifact: str
     key_parts: tuple[str, ...]
 
-    @property
+    @cached_property
     def key(self) -> str:
         h = hashlib.sha256()
         for part in (str(FORMAT), self.target, *self.key_parts):

@@ -158,8 +158,8 @@ class CaptureHandler(DefaultHandler):
 class KernelBuilder:
     """Accumulates nodes for one kernel; forwards loads of buffers stored earlier in the kernel."""
 
-    def __init__(self, name: str, buffer_dtype, real_name=lambda n: n, simplify_index=lambda e: e):
-        self.name, self.buffer_dtype, self.real_name = name, buffer_dtype, real_name
+    def __init__(self, buffer_dtype, real_name=lambda n: n, simplify_index=lambda e: e):
+        self.buffer_dtype, self.real_name = buffer_dtype, real_name
         self.simplify_index = simplify_index
         self.nodes: list[ir.Node] = []
         self.dtypes: dict[str, DType] = {}
@@ -321,7 +321,7 @@ def capture_group(name: str, snodes, removable: set[str] = frozenset()) -> ir.Ke
     real = (lambda n: scheduler.mutation_real_name.get(n, n)) if scheduler else (lambda n: n)
     # with the axis ranges known, FloorDiv(s0*x1 + x2, s0) is x1: merged loops replay as affine
     ranges = dict(zip(xs + rs, prange + rrange))
-    builder = KernelBuilder(name, V.graph.get_dtype, real,
+    builder = KernelBuilder(V.graph.get_dtype, real,
                             lambda e: V.graph.sizevars.simplify_with_ranges(sympy.sympify(e), ranges))
     handler = CaptureHandler(builder)
     for sn in snodes:
